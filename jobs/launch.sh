@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Shared launcher of the jobs/ scripts: builds the job jar when it is missing or older than the
+# sources, then runs a main class with spark-submit when it is on the PATH, else with plain java
+# in local mode (Spark's jars from the Maven build, listed in target/spark-classpath.txt).
+# Usage (from a job script): launch.sh MAIN_CLASS [job options...]
+# Environment:
+#   SPARK_LSTM_DRIVER_MEMORY  driver heap (default 4g)
+#   SPARK_LSTM_JAVA_OPTS      extra JVM options for the driver (and executors under spark-submit)
+#   SPARK_LSTM_NO_SUBMIT=1    use plain java even when spark-submit is on the PATH
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MAIN_CLASS="$1"
+shift
+
+job_jar() {
+  ls "$ROOT"/target/spark-lstm-*-job.jar 2>/dev/null | head -n 1
+}
+
+JAR="$(job_jar)"
+if [[ -z "$JAR" || ! -f "$ROOT/target/spark-classpath.txt" ]] \
+    || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
+  echo "building the job jar (mvn package, first build downloads ~2 GB of jars)..." >&2
+  (cd "$ROOT" && mvn -q -B -DskipTests package)
+  JAR="$(job_jar)"
+  touch "$JAR"
+fi
+
+# The --add-opens options Spark and ND4J need on Java 17; the pom property is the one source.
+JAVA17_OPENS="$(sed -n 's:.*<java17.opens>\(.*\)</java17.opens>.*:\1:p' "$ROOT/pom.xml")"
+if [[ -z "$JAVA17_OPENS" ]]; then
+  echo "launch.sh: property java17.opens not found in $ROOT/pom.xml" >&2
+  exit 1
+fi
+DRIVER_OPTS="$JAVA17_OPENS -Dspark-lstm.home=$ROOT -Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties ${SPARK_LSTM_JAVA_OPTS:-}"
+
+if command -v spark-submit >/dev/null 2>&1 && [[ "${SPARK_LSTM_NO_SUBMIT:-0}" != "1" ]]; then
+  exec spark-submit --class "$MAIN_CLASS" \
+    --driver-memory "${SPARK_LSTM_DRIVER_MEMORY:-4g}" \
+    --driver-java-options "$DRIVER_OPTS" \
+    --conf "spark.executor.extraJavaOptions=$JAVA17_OPENS ${SPARK_LSTM_JAVA_OPTS:-}" \
+    "$JAR" "$@"
+fi
+
+# Word splitting of the option lists is intended.
+# shellcheck disable=SC2086
+exec java -Xmx"${SPARK_LSTM_DRIVER_MEMORY:-4g}" $DRIVER_OPTS \
+  -cp "$JAR:$(cat "$ROOT/target/spark-classpath.txt")" "$MAIN_CLASS" "$@"

@@ -1,0 +1,113 @@
+package dev.sparklstm.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Makes a run's output appear all at once or not at all. Everything is written under a hidden
+ * staging directory next to the target (same file system, so the final step is a rename); only
+ * {@link #commit()} moves it into place. An existing target is an error unless overwriting was
+ * asked for, and then it is replaced only after the new output is complete.
+ */
+public final class OutputCommitter {
+    private final FileSystem fs;
+    private final Path target;
+    private final Path staging;
+    private final boolean overwrite;
+    private boolean committed;
+
+    public OutputCommitter(Configuration hadoopConf, String target, boolean overwrite) {
+        try {
+            Path path = new Path(target);
+            this.fs = path.getFileSystem(hadoopConf);
+            // No .crc side files next to the model and config on the local file system.
+            this.fs.setWriteChecksum(false);
+            this.target = fs.makeQualified(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the file system of output " + target, e);
+        }
+        this.overwrite = overwrite;
+        this.staging = new Path(this.target.getParent(),
+                "." + this.target.getName() + ".staging-" + UUID.randomUUID());
+    }
+
+    /** Fails when the target exists and overwriting was not asked for. Call before any work. */
+    public OutputCommitter checkTarget() {
+        try {
+            if (fs.exists(target) && !overwrite) {
+                throw new IllegalArgumentException("output " + target + " already exists; choose another --output "
+                        + "or pass --overwrite to replace it");
+            }
+            if (fs.exists(target) && fs.getFileStatus(target).isFile()) {
+                throw new IllegalArgumentException("output " + target + " is a file, not a directory");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check output " + target, e);
+        }
+        return this;
+    }
+
+    /** The final location. */
+    public Path target() {
+        return target;
+    }
+
+    /** A path inside the staging directory, for writers such as Spark's Parquet writer. */
+    public String stagingPath(String relative) {
+        return new Path(staging, relative).toString();
+    }
+
+    /** Writes a small file (model, metadata, config) into the staging directory. */
+    public void writeBytes(String relative, byte[] bytes) {
+        try (OutputStream out = fs.create(new Path(staging, relative), false)) {
+            out.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + relative + " under " + staging, e);
+        }
+    }
+
+    /** Moves the staged output into place, replacing an existing target only when allowed. */
+    public void commit() {
+        try {
+            Path old = null;
+            if (fs.exists(target)) {
+                if (!overwrite) {
+                    throw new IllegalStateException("output " + target + " appeared while the job ran; "
+                            + "the new output is left in " + staging);
+                }
+                old = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
+                rename(target, old);
+            }
+            rename(staging, target);
+            committed = true;
+            if (old != null) {
+                fs.delete(old, true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + staging + " to " + target, e);
+        }
+    }
+
+    /** Removes the staging directory unless the output was committed. Safe to call more than once. */
+    public void abort() {
+        if (committed) {
+            return;
+        }
+        try {
+            fs.delete(staging, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove staging directory " + staging, e);
+        }
+    }
+
+    private void rename(Path from, Path to) throws IOException {
+        if (!fs.rename(from, to)) {
+            throw new IOException("rename of " + from + " to " + to + " failed");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** spark-submit entry points: argument parsing, exit codes, and a testable {@code run} each. */
+package dev.sparklstm.jobs;

@@ -1,0 +1,175 @@
+package dev.sparklstm.train;
+
+import dev.sparklstm.config.DataSpec;
+import dev.sparklstm.schema.ColumnRoles;
+import dev.sparklstm.sequence.SequenceRecord;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Checks the cells of one sequence and builds its {@link SequenceRecord}, or the rejected rows with
+ * their reasons. Shared by the long layout (one row per step) and the wide layout (one row per
+ * sequence, arrays per column): both hand it per-step cell values.
+ */
+final class SequenceAssembler implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final ColumnRoles roles;
+    private final boolean classification;
+    private final boolean perSequence;
+    private final Set<String> declaredClasses;
+    private final int[] numericIndex;
+    private final int[] categoricalIndex;
+    private final int[] labelIndex;
+    private final int idIndex;
+    private final int inputWidth;
+
+    SequenceAssembler(DataSpec spec, ColumnRoles roles, StructType inputSchema) {
+        this.roles = roles;
+        this.classification = spec.isClassification();
+        this.perSequence = spec.isPerSequence();
+        this.declaredClasses = spec.classes().isEmpty() ? null : new HashSet<>(spec.classes());
+        this.numericIndex = indices(inputSchema, roles.numericFeatures());
+        this.categoricalIndex = indices(inputSchema, roles.categoricalFeatures());
+        this.labelIndex = indices(inputSchema, roles.labels());
+        this.idIndex = inputSchema.fieldIndex(roles.sequenceId());
+        this.inputWidth = inputSchema.size();
+    }
+
+    int idIndex() {
+        return idIndex;
+    }
+
+    int[] numericIndex() {
+        return numericIndex;
+    }
+
+    int[] categoricalIndex() {
+        return categoricalIndex;
+    }
+
+    int[] labelIndex() {
+        return labelIndex;
+    }
+
+    /** Why the feature cells of a step cannot be used, or null. {@code cell(i)} reads input column i. */
+    String featureProblem(CellReader cells, int step) {
+        for (int c = 0; c < numericIndex.length; c++) {
+            String problem = RowValues.numericProblem(cells.cell(numericIndex[c], step),
+                    roles.numericFeatures().get(c), "feature");
+            if (problem != null) {
+                return problem;
+            }
+        }
+        for (int c = 0; c < categoricalIndex.length; c++) {
+            if (cells.cell(categoricalIndex[c], step) == null) {
+                return "categorical feature \"" + roles.categoricalFeatures().get(c) + "\" is null";
+            }
+        }
+        return null;
+    }
+
+    /** Why the label cells of a step cannot be used, or null. */
+    String labelProblem(CellReader cells, int step) {
+        for (int k = 0; k < labelIndex.length; k++) {
+            Object value = cells.cell(labelIndex[k], step);
+            String column = roles.labels().get(k);
+            if (classification) {
+                if (value == null) {
+                    return "label \"" + column + "\" is null";
+                }
+                String label = RowValues.toCategory(value);
+                if (declaredClasses != null && !declaredClasses.contains(label)) {
+                    return "label \"" + column + "\" value '" + label + "' is not one of task.classes "
+                            + declaredClasses;
+                }
+            } else {
+                String problem = RowValues.numericProblem(value, column, "label");
+                if (problem != null) {
+                    return problem;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Builds the record of a sequence whose cells all passed the checks. */
+    SequenceRecord build(String id, int length, CellReader cells) {
+        int numericCount = numericIndex.length;
+        int categoricalCount = categoricalIndex.length;
+        double[] numeric = new double[length * numericCount];
+        String[] categorical = new String[length * categoricalCount];
+        for (int t = 0; t < length; t++) {
+            for (int c = 0; c < numericCount; c++) {
+                numeric[t * numericCount + c] = RowValues.toDouble(cells.cell(numericIndex[c], t));
+            }
+            for (int c = 0; c < categoricalCount; c++) {
+                categorical[t * categoricalCount + c] = RowValues.toCategory(cells.cell(categoricalIndex[c], t));
+            }
+        }
+        int labelSteps = perSequence ? 1 : length;
+        int firstLabelStep = perSequence ? length - 1 : 0;
+        if (classification) {
+            String[] labels = new String[labelSteps];
+            for (int t = 0; t < labelSteps; t++) {
+                labels[t] = RowValues.toCategory(cells.cell(labelIndex[0], firstLabelStep + t));
+            }
+            return new SequenceRecord(id, length, numeric, categorical, labels, null);
+        }
+        int targetCount = labelIndex.length;
+        double[] targets = new double[labelSteps * targetCount];
+        for (int t = 0; t < labelSteps; t++) {
+            for (int k = 0; k < targetCount; k++) {
+                targets[t * targetCount + k] = RowValues.toDouble(cells.cell(labelIndex[k], firstLabelStep + t));
+            }
+        }
+        return new SequenceRecord(id, length, numeric, categorical, null, targets);
+    }
+
+    /** The input columns of a row (dropping helper columns appended after them) plus a reason. */
+    Row withReason(Row row, String reason) {
+        Object[] values = new Object[inputWidth + 1];
+        for (int i = 0; i < inputWidth; i++) {
+            values[i] = row.get(i);
+        }
+        values[inputWidth] = reason;
+        return RowFactory.create(values);
+    }
+
+    /** Rejects all rows of a sequence: rows with their own problem keep it, the others name the first one. */
+    AssembledSequence rejectAll(List<Row> rows, String[] ownReasons, String sequenceLabel) {
+        String first = null;
+        for (String reason : ownReasons) {
+            if (reason != null) {
+                first = reason;
+                break;
+            }
+        }
+        List<Row> rejected = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            String reason = ownReasons[i] != null ? ownReasons[i]
+                    : "sequence " + sequenceLabel + " has an invalid row (" + first + ")";
+            rejected.add(withReason(rows.get(i), reason));
+        }
+        return AssembledSequence.rejected(rejected);
+    }
+
+    private static int[] indices(StructType schema, List<String> columns) {
+        int[] result = new int[columns.size()];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = schema.fieldIndex(columns.get(i));
+        }
+        return result;
+    }
+
+    /** Access to the cell of input column {@code column} at time step {@code step}. */
+    interface CellReader {
+        Object cell(int column, int step);
+    }
+}

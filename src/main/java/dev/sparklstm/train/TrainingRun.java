@@ -1,0 +1,286 @@
+package dev.sparklstm.train;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
+
+import dev.sparklstm.config.ConfigKey;
+import dev.sparklstm.config.DataSpec;
+import dev.sparklstm.config.TrainConfig;
+import dev.sparklstm.io.InputReader;
+import dev.sparklstm.io.OutputCommitter;
+import dev.sparklstm.model.ModelFiles;
+import dev.sparklstm.model.ModelMetadata;
+import dev.sparklstm.model.NetworkFactory;
+import dev.sparklstm.schema.ColumnRoles;
+import dev.sparklstm.sequence.FeatureEncoder;
+import dev.sparklstm.sequence.SequenceRecord;
+import dev.sparklstm.sequence.TrainingStatistics;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * One training run, end to end: read and check the input, group rows into sequences on the
+ * executors, account for every row (used or rejected), split by sequence, gather preprocessing
+ * statistics on the training split, train by parameter averaging, evaluate every epoch, and
+ * commit model, metrics, rejected rows and the resolved configuration atomically.
+ */
+public final class TrainingRun {
+    /** Helper column holding the sortable time value. */
+    static final String ORDER_COLUMN = "__spark_lstm_order";
+    /** Storage level of the cached sequences and minibatches. */
+    static final StorageLevel STORAGE_LEVEL = StorageLevel.MEMORY_AND_DISK_SER();
+
+    private final SparkSession spark;
+    private final TrainConfig config;
+    private final String output;
+    private final boolean overwrite;
+    private final PrintStream console;
+
+    public TrainingRun(SparkSession spark, TrainConfig config, String output, boolean overwrite, PrintStream console) {
+        this.spark = spark;
+        this.config = config;
+        this.output = output;
+        this.overwrite = overwrite;
+        this.console = console;
+    }
+
+    /** Runs training and commits the output; on failure nothing is left at the output path. */
+    public TrainResult run() {
+        OutputCommitter committer = new OutputCommitter(spark.sparkContext().hadoopConfiguration(), output, overwrite)
+                .checkTarget();
+        try {
+            TrainResult result = train(committer);
+            committer.commit();
+            console.println("output written to " + committer.target());
+            return result;
+        } finally {
+            committer.abort();
+        }
+    }
+
+    private TrainResult train(OutputCommitter committer) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        DataSpec spec = config.data();
+        String location = InputReader.resolvePath(spec);
+        Dataset<Row> input = InputReader.read(spark, spec);
+        ColumnRoles roles = ColumnRoles.resolve(spec, input.schema(), true);
+        console.printf("input %s%n  sequence id \"%s\"%s, numeric features %s, categorical features %s, labels %s%n",
+                location, roles.sequenceId(), roles.time().isEmpty() ? "" : ", time \"" + roles.time() + "\"",
+                roles.numericFeatures(), roles.categoricalFeatures(), roles.labels());
+
+        int workers = config.training().workers() > 0 ? config.training().workers() : jsc.defaultParallelism();
+        int partitions = config.training().partitions() > 0 ? config.training().partitions() : workers;
+        JavaRDD<AssembledSequence> assembled = assemble(input, roles, partitions)
+                .persist(STORAGE_LEVEL);
+        List<JavaRDD<?>> cached = new ArrayList<>(List.of(assembled));
+        try {
+            return train(committer, jsc, input, roles, location, workers, assembled, cached);
+        } finally {
+            cached.forEach(JavaRDD::unpersist);
+        }
+    }
+
+    private TrainResult train(OutputCommitter committer, JavaSparkContext jsc, Dataset<Row> input, ColumnRoles roles,
+                              String location, int workers, JavaRDD<AssembledSequence> assembled,
+                              List<JavaRDD<?>> cached) {
+        DataSpec spec = config.data();
+        long inputRows = input.count();
+        if (inputRows == 0) {
+            throw new IllegalArgumentException("input " + location + " is empty: it has no rows");
+        }
+        long[] counts = assembled.map(new SequenceFns.Counts()).reduce(new SequenceFns.SumCounts());
+        long sequences = counts[0];
+        long usedRows = counts[1];
+        long rejectedRows = counts[2];
+        if (usedRows + rejectedRows != inputRows) {
+            throw new IllegalStateException("row accounting failed: " + inputRows + " input rows but " + usedRows
+                    + " used + " + rejectedRows + " rejected");
+        }
+        if (rejectedRows > 0) {
+            List<Row> examples = assembled.flatMap(new SequenceFns.RejectedRows()).take(3);
+            StringBuilder reasons = new StringBuilder();
+            int idIndex = input.schema().fieldIndex(roles.sequenceId());
+            for (Row row : examples) {
+                reasons.append("\n  ").append(roles.sequenceId()).append('=').append(row.get(idIndex)).append(": ")
+                        .append(row.getString(row.size() - 1));
+            }
+            if (spec.badRows() == DataSpec.BadRows.FAIL) {
+                throw new IllegalArgumentException(rejectedRows + " of " + inputRows + " input rows are invalid, "
+                        + "for example:" + reasons + "\nNothing was written. Fix the input, or set "
+                        + ConfigKey.INPUT_BAD_ROWS.key() + "=reject to write them to rejected/ and train on the rest.");
+            }
+            console.printf("%d of %d input rows rejected (written to rejected/), for example:%s%n",
+                    rejectedRows, inputRows, reasons);
+        }
+        if (sequences == 0) {
+            throw new IllegalArgumentException("no valid sequence in input " + location + ": all " + inputRows
+                    + " rows are invalid");
+        }
+
+        JavaRDD<SequenceRecord> valid = assembled.flatMap(new SequenceFns.ValidSequences());
+        double fraction = config.training().validationFraction();
+        long splitSeed = config.training().splitSeed();
+        JavaRDD<SequenceRecord> trainSequences = valid.filter(new SequenceFns.InSplit(splitSeed, fraction, false));
+        JavaRDD<SequenceRecord> validationSequences = valid.filter(new SequenceFns.InSplit(splitSeed, fraction, true));
+        TrainingStatistics trainStats = statistics(trainSequences, roles);
+        TrainingStatistics validationStats = statistics(validationSequences, roles);
+        if (trainStats.sequences() == 0) {
+            throw new IllegalArgumentException("the training split is empty: " + ConfigKey.TRAIN_VALIDATION_FRACTION.key()
+                    + "=" + fraction + " left no sequence of " + sequences + " for training");
+        }
+        if (fraction > 0 && validationStats.sequences() == 0) {
+            throw new IllegalArgumentException(ConfigKey.TRAIN_VALIDATION_FRACTION.key() + "=" + fraction
+                    + " left no sequence for validation (" + sequences + " valid sequences in all); add data or set "
+                    + ConfigKey.TRAIN_VALIDATION_FRACTION.key() + "=0");
+        }
+        List<String> classes = List.of();
+        if (spec.isClassification()) {
+            TreeSet<String> seen = new TreeSet<>(trainStats.classCounts().keySet());
+            seen.addAll(validationStats.classCounts().keySet());
+            classes = TrainingStatistics.orderClasses(spec.classes(), seen);
+            if (classes.size() < 2) {
+                throw new IllegalArgumentException("label column \"" + spec.labelColumns().get(0)
+                        + "\" has only the class " + classes + " in the valid rows; classification needs two or more");
+            }
+        }
+        FeatureEncoder encoder = trainStats.toEncoder(roles.numericFeatures(), roles.categoricalFeatures(), spec, classes);
+        console.printf("%d sequences: %d training (%d steps), %d validation (%d steps); network input %d, output %d%n",
+                sequences, trainStats.sequences(), trainStats.steps(), validationStats.sequences(),
+                validationStats.steps(), encoder.inputSize(), encoder.outputSize());
+        Baseline baseline = Baseline.of(spec, trainStats, validationStats);
+        if (baseline != null) {
+            console.printf("baseline: %s gives validation %s %.4f%n", baseline.name(), baseline.metricName(),
+                    baseline.value());
+        }
+
+        int batchSize = config.training().batchSize();
+        JavaRDD<DataSet> trainData = trainSequences
+                .mapPartitions(new ToMinibatchesFn(encoder, batchSize, config.training().bucketByLength()))
+                .persist(STORAGE_LEVEL);
+        cached.add(trainData);
+        JavaRDD<DataSet> validationData = null;
+        if (validationStats.sequences() > 0) {
+            validationData = validationSequences.mapPartitions(new ToMinibatchesFn(encoder, batchSize, true))
+                    .persist(STORAGE_LEVEL);
+            cached.add(validationData);
+        }
+
+        EpochLoop loop = new EpochLoop(jsc, config, encoder, workers, console);
+        List<EpochMetrics> epochs = loop.run(trainData, validationData, trainStats.steps());
+        MultiLayerNetwork network = loop.network();
+
+        byte[] model = ModelFiles.toBytes(network);
+        String sha256 = ModelFiles.sha256(model);
+        Map<String, String> resolved = new LinkedHashMap<>(config.settings().with(ConfigKey.INPUT_PATH, location).asMap());
+        ModelMetadata metadata = new ModelMetadata(ModelMetadata.FORMAT_VERSION, java.time.Instant.now().toString(),
+                Versions.all(spark.version()), resolved,
+                new ModelMetadata.Task(word(spec.taskType()), word(spec.output()), word(spec.layout())),
+                new ModelMetadata.Columns(roles.sequenceId(), roles.time(), roles.numericFeatures(),
+                        roles.categoricalFeatures(), roles.labels()),
+                fields(input.schema()), ModelMetadata.Preprocessing.of(encoder),
+                new ModelMetadata.Counts(inputRows, usedRows, rejectedRows, sequences, trainStats.sequences(),
+                        validationStats.sequences(), trainStats.steps(), validationStats.steps()),
+                ModelFiles.MODEL_FILE, sha256, network.numParams(), finalMetrics(epochs.get(epochs.size() - 1)));
+        committer.writeBytes("model/" + ModelFiles.MODEL_FILE, model);
+        committer.writeBytes("model/" + ModelFiles.METADATA_FILE, metadata.toJson().getBytes(StandardCharsets.UTF_8));
+        committer.writeBytes("config.properties", config.settings().with(ConfigKey.INPUT_PATH, location)
+                .toPropertiesText().getBytes(StandardCharsets.UTF_8));
+        MetricsTable.write(spark, epochs, committer.stagingPath("metrics"));
+        StructType rejectedSchema = input.schema().add(uniqueName(input.schema(), "reject_reason"),
+                DataTypes.StringType, false);
+        spark.createDataFrame(assembled.flatMap(new SequenceFns.RejectedRows()), rejectedSchema)
+                .coalesce(1).write().parquet(committer.stagingPath("rejected"));
+        console.printf("rows: %d input = %d used + %d rejected%n", inputRows, usedRows, rejectedRows);
+        return new TrainResult(committer.target().toString(), inputRows, usedRows, rejectedRows,
+                trainStats.sequences(), validationStats.sequences(),
+                baseline == null ? null : baseline.name(), baseline == null ? null : baseline.value(),
+                epochs, sha256);
+    }
+
+    private JavaRDD<AssembledSequence> assemble(Dataset<Row> input, ColumnRoles roles, int partitions) {
+        DataSpec spec = config.data();
+        SequenceAssembler assembler = new SequenceAssembler(spec, roles, input.schema());
+        if (spec.layout() == DataSpec.Layout.WIDE) {
+            return input.javaRDD().map(new WideRowToSequenceFn(assembler, spec.isPerSequence(),
+                    input.schema().fieldNames()));
+        }
+        Dataset<Row> sorted = input.withColumn(ORDER_COLUMN, orderColumn(input.schema(), spec))
+                .repartition(partitions, col(roles.sequenceId()))
+                .sortWithinPartitions(col(roles.sequenceId()), col(ORDER_COLUMN));
+        return sorted.javaRDD().mapPartitions(new LongRowsToSequencesFn(assembler, spec.isPerSequence(),
+                input.schema().fieldIndex(roles.time()), sorted.schema().fieldIndex(ORDER_COLUMN), roles.time()));
+    }
+
+    /** A sortable time value; null when the time cell is null or (for strings) cannot be parsed. */
+    static Column orderColumn(StructType schema, DataSpec spec) {
+        Column time = col(spec.timeColumn());
+        DataType type = schema.apply(spec.timeColumn()).dataType();
+        if (!(type instanceof StringType)) {
+            return time;
+        }
+        if (spec.timeType() == DataSpec.TimeType.TIMESTAMP) {
+            return time.cast("timestamp");
+        }
+        return when(time.rlike("^\\s*-?\\d{1,18}\\s*$"), functionsTrim(time).cast("long"));
+    }
+
+    private static Column functionsTrim(Column column) {
+        return org.apache.spark.sql.functions.trim(column);
+    }
+
+    private static TrainingStatistics statistics(JavaRDD<SequenceRecord> sequences, ColumnRoles roles) {
+        return sequences.treeAggregate(
+                new TrainingStatistics(roles.numericFeatures().size(), roles.categoricalFeatures().size()),
+                new SequenceFns.AddStatistics(), new SequenceFns.MergeStatistics());
+    }
+
+    private static Map<String, Double> finalMetrics(EpochMetrics last) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("epoch", (double) last.epoch());
+        metrics.put("train_loss", last.trainLoss());
+        metrics.put("validation_loss", last.validationLoss());
+        metrics.put("validation_accuracy", last.validationAccuracy());
+        metrics.put("validation_rmse", last.validationRmse());
+        metrics.put("validation_mae", last.validationMae());
+        return metrics;
+    }
+
+    private static List<ModelMetadata.Field> fields(StructType schema) {
+        List<ModelMetadata.Field> fields = new ArrayList<>();
+        for (StructField field : schema.fields()) {
+            fields.add(new ModelMetadata.Field(field.name(), field.dataType().simpleString()));
+        }
+        return fields;
+    }
+
+    static String uniqueName(StructType schema, String name) {
+        String candidate = name;
+        while (List.of(schema.fieldNames()).contains(candidate)) {
+            candidate = candidate + "_";
+        }
+        return candidate;
+    }
+
+    private static String word(Enum<?> value) {
+        return value.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}
