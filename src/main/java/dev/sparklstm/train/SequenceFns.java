@@ -35,13 +35,21 @@ final class SequenceFns {
         }
     }
 
-    /** Counts [valid sequences, used rows, rejected rows] of one assembled sequence. */
+    /**
+     * Counts [valid sequences, used input rows, rejected input rows] of one assembled sequence. A
+     * valid sequence used one input row per step in the long layout and one row in the wide layout.
+     */
     static final class Counts implements Function<AssembledSequence, long[]> {
         private static final long serialVersionUID = 1L;
+        private final boolean wide;
+
+        Counts(boolean wide) {
+            this.wide = wide;
+        }
 
         @Override
         public long[] call(AssembledSequence assembled) {
-            return assembled.isValid() ? new long[] {1, assembled.sequence().length(), 0}
+            return assembled.isValid() ? new long[] {1, wide ? 1 : assembled.sequence().length(), 0}
                     : new long[] {0, 0, assembled.rejectedRows().size()};
         }
     }

@@ -107,7 +107,7 @@ public final class TrainingRun {
         if (inputRows == 0) {
             throw new IllegalArgumentException("input " + location + " is empty: it has no rows");
         }
-        long[] counts = assembled.map(new SequenceFns.Counts()).reduce(new SequenceFns.SumCounts());
+        long[] counts = assembled.map(new SequenceFns.Counts(spec.layout() == DataSpec.Layout.WIDE)).reduce(new SequenceFns.SumCounts());
         long sequences = counts[0];
         long usedRows = counts[1];
         long rejectedRows = counts[2];
