@@ -21,7 +21,7 @@ JAR="$(job_jar)"
 if [[ -z "$JAR" || ! -f "$ROOT/target/spark-classpath.txt" ]] \
     || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
   echo "building the job jar (mvn package, first build downloads ~2 GB of jars)..." >&2
-  (cd "$ROOT" && mvn -q -B -DskipTests package)
+  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package)
   JAR="$(job_jar)"
   touch "$JAR"
 fi
