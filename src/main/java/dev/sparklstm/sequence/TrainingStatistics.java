@@ -167,8 +167,11 @@ public final class TrainingStatistics implements Serializable {
             return declared;
         }
         boolean allIntegers = seen.stream().allMatch(s -> s.matches("-?\\d{1,18}"));
+        // Ties broken by the string: "1" and "01" are different labels, and a comparator that calls them
+        // equal made the TreeSet drop one of them.
         TreeSet<String> sorted = allIntegers
-                ? new TreeSet<>(java.util.Comparator.comparingLong(Long::parseLong))
+                ? new TreeSet<>(java.util.Comparator.<String>comparingLong(Long::parseLong)
+                        .thenComparing(java.util.Comparator.naturalOrder()))
                 : new TreeSet<>();
         sorted.addAll(seen);
         return List.copyOf(sorted);
