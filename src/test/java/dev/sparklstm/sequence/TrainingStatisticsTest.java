@@ -225,6 +225,21 @@ class TrainingStatisticsTest {
     }
 
     @Test
+    void constantRmseStaysAccurateForLargeTargetsWithSmallSpread() {
+        // Targets 1e8 + (1, 2, 3, 4), e.g. large readings that vary little. A sum-of-squares formula
+        // loses the spread to cancellation (it gave sqrt(2) instead of sqrt(1.25) here).
+        TrainingStatistics a = new TrainingStatistics(0, 0);
+        TrainingStatistics b = new TrainingStatistics(0, 0);
+        a.add(new SequenceRecord("a", 1, new double[0], new String[0], null, new double[] {1e8 + 3}));
+        b.add(new SequenceRecord("b", 3, new double[0], new String[0], null, new double[] {1e8 + 1, 1e8 + 4, 1e8 + 2}));
+        a.merge(b);
+        assertEquals(1e8 + 2.5, a.targetMean(), 1e-7);
+        assertEquals(Math.sqrt(1.25), a.constantRmse(1e8 + 2.5), 1e-6);
+        assertEquals(Math.sqrt(1.25 + 0.25), a.constantRmse(1e8 + 2), 1e-6);
+        assertEquals(Math.sqrt(1.25 + 1e6), a.constantRmse(1e8 + 2.5 + 1e3), 1e-6);
+    }
+
+    @Test
     void toEncoderCarriesTheStatistics() {
         List<SequenceRecord> sequences = sequences(50, 5);
         TrainingStatistics statistics = of(sequences);
