@@ -99,9 +99,15 @@ public record NetworkSpec(
     }
 
     private static double positive(Settings s, ConfigKey key, double max) {
-        double value = s.getDouble(key, 0.0, max, false);
-        if (value <= 0.0) {
-            throw s.invalid(key, "a number in (0, " + max + "]");
+        String allowed = "a number in (0, " + max + "]";
+        double value;
+        try {
+            value = Double.parseDouble(s.get(key));
+        } catch (NumberFormatException e) {
+            throw s.invalid(key, allowed);
+        }
+        if (!(value > 0.0 && value <= max)) {
+            throw s.invalid(key, allowed);
         }
         return value;
     }

@@ -95,8 +95,27 @@ public final class Settings implements Serializable {
     /** The resolved settings as a properties file that {@link #withFile} reads back. */
     public String toPropertiesText() {
         StringBuilder text = new StringBuilder("# spark-lstm resolved configuration\n");
-        values.forEach((k, v) -> text.append(k.key()).append(" = ").append(v).append('\n'));
+        values.forEach((k, v) -> text.append(k.key()).append(" = ").append(escape(v)).append('\n'));
         return text.toString();
+    }
+
+    /**
+     * Escapes a value for {@link Properties#load}, which reads a backslash as an escape character:
+     * unescaped, a value such as {@code C:\data} came back as {@code C:data}.
+     */
+    private static String escape(String value) {
+        StringBuilder escaped = new StringBuilder(value.length());
+        for (char c : value.toCharArray()) {
+            switch (c) {
+                case '\\' -> escaped.append("\\\\");
+                case '\n' -> escaped.append("\\n");
+                case '\r' -> escaped.append("\\r");
+                case '\t' -> escaped.append("\\t");
+                case '\f' -> escaped.append("\\f");
+                default -> escaped.append(c);
+            }
+        }
+        return escaped.toString();
     }
 
     public int getInt(ConfigKey key, int min, int max) {

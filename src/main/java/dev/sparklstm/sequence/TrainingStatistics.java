@@ -25,8 +25,10 @@ public final class TrainingStatistics implements Serializable {
     private final double[] squaredDeviations;
     private final List<TreeMap<String, Long>> categoryCounts = new ArrayList<>();
     private final TreeMap<String, Long> classCounts = new TreeMap<>();
-    private double targetSum;
-    private double targetSumSquares;
+    // Mean and sum of squared deviations (not a sum of squares, which cancels catastrophically when
+    // targets are large and vary little), merged with the same formula as the numeric features.
+    private double targetMean;
+    private double targetSquaredDeviations;
     private long targetCount;
 
     public TrainingStatistics(int numericCount, int categoricalCount) {
@@ -61,9 +63,10 @@ public final class TrainingStatistics implements Serializable {
             }
         } else {
             for (double target : sequence.targets()) {
-                targetSum += target;
-                targetSumSquares += target * target;
                 targetCount++;
+                double delta = target - targetMean;
+                targetMean += delta / targetCount;
+                targetSquaredDeviations += delta * (target - targetMean);
             }
         }
         return this;
@@ -87,9 +90,14 @@ public final class TrainingStatistics implements Serializable {
             other.categoryCounts.get(c).forEach((k, v) -> mine.merge(k, v, Long::sum));
         }
         other.classCounts.forEach((k, v) -> classCounts.merge(k, v, Long::sum));
-        targetSum += other.targetSum;
-        targetSumSquares += other.targetSumSquares;
-        targetCount += other.targetCount;
+        long targets = targetCount + other.targetCount;
+        if (targets > 0) {
+            double delta = other.targetMean - targetMean;
+            targetMean += delta * other.targetCount / targets;
+            targetSquaredDeviations += other.targetSquaredDeviations
+                    + delta * delta * targetCount * (double) other.targetCount / targets;
+        }
+        targetCount = targets;
         return this;
     }
 
@@ -126,7 +134,7 @@ public final class TrainingStatistics implements Serializable {
 
     /** Mean of all regression target values (for the predict-the-mean baseline). */
     public double targetMean() {
-        return targetCount == 0 ? 0.0 : targetSum / targetCount;
+        return targetMean;
     }
 
     /**
@@ -137,8 +145,9 @@ public final class TrainingStatistics implements Serializable {
         if (targetCount == 0) {
             return Double.NaN;
         }
-        double mse = targetSumSquares / targetCount - 2 * constant * targetSum / targetCount + constant * constant;
-        return Math.sqrt(Math.max(0.0, mse));
+        // mean((x - c)^2) = variance + (mean - c)^2
+        double offset = targetMean - constant;
+        return Math.sqrt(targetSquaredDeviations / targetCount + offset * offset);
     }
 
     /** Vocabulary of each categorical column: its distinct values, sorted. */
@@ -167,8 +176,11 @@ public final class TrainingStatistics implements Serializable {
             return declared;
         }
         boolean allIntegers = seen.stream().allMatch(s -> s.matches("-?\\d{1,18}"));
+        // Ties broken by the string: "1" and "01" are different labels, and a comparator that calls them
+        // equal made the TreeSet drop one of them.
         TreeSet<String> sorted = allIntegers
-                ? new TreeSet<>(java.util.Comparator.comparingLong(Long::parseLong))
+                ? new TreeSet<>(java.util.Comparator.<String>comparingLong(Long::parseLong)
+                        .thenComparing(java.util.Comparator.naturalOrder()))
                 : new TreeSet<>();
         sorted.addAll(seen);
         return List.copyOf(sorted);
