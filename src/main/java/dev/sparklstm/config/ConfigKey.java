@@ -30,7 +30,7 @@ public enum ConfigKey {
 
     MODEL_LAYERS("model.layers", "32,32", "Comma-separated hidden sizes of the stacked LSTM layers."),
     MODEL_DROPOUT("model.dropout", "0.0", "Dropout probability on the LSTM layers' inputs, in [0, 1)."),
-    MODEL_L2("model.l2", "0.0", "L2 regularization coefficient (>= 0)."),
+    MODEL_L2("model.l2", "0.0", "L2 regularization coefficient, in [0, 10]; 0: off."),
     MODEL_UPDATER("model.updater", "adam", "adam, sgd (with momentum) or rmsprop."),
     MODEL_LEARNING_RATE("model.learning-rate", "0.01", "Learning rate (> 0)."),
     MODEL_MOMENTUM("model.momentum", "0.9", "Momentum for the sgd updater, in [0, 1)."),

@@ -83,6 +83,10 @@ public record NetworkSpec(
             }
         }
         int backward = s.getInt(ConfigKey.MODEL_TBPTT_BACKWARD_LENGTH, 0, 100_000);
+        if (tbptt == 0 && backward > 0) {
+            throw new IllegalArgumentException("config model.tbptt-backward-length must be 0 when training uses "
+                    + "full BPTT (model.tbptt-length resolves to 0), got '" + backward + "'");
+        }
         return new NetworkSpec(
                 sizes,
                 s.getDouble(ConfigKey.MODEL_DROPOUT, 0.0, 1.0, true),

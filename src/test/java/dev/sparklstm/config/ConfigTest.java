@@ -224,6 +224,11 @@ class ConfigTest {
         assertTrue(tooLong.getMessage().contains("model.tbptt-backward-length"), tooLong.getMessage());
         assertTrue(tooLong.getMessage().contains("'30'"), tooLong.getMessage());
         assertTrue(tooLong.getMessage().contains("at most model.tbptt-length (20)"), tooLong.getMessage());
+
+        IllegalArgumentException withFullBptt = refused("model.tbptt-length=0", "model.tbptt-backward-length=10");
+        assertTrue(withFullBptt.getMessage().contains("model.tbptt-backward-length must be 0"),
+                withFullBptt.getMessage());
+        assertTrue(withFullBptt.getMessage().contains("'10'"), withFullBptt.getMessage());
     }
 
     @Test
