@@ -57,6 +57,11 @@ public final class OutputCommitter {
         return target;
     }
 
+    /** The staging directory itself, for a writer that fills the whole output. */
+    public String stagingPath() {
+        return staging.toString();
+    }
+
     /** A path inside the staging directory, for writers such as Spark's Parquet writer. */
     public String stagingPath(String relative) {
         return new Path(staging, relative).toString();
@@ -77,8 +82,8 @@ public final class OutputCommitter {
             Path old = null;
             if (fs.exists(target)) {
                 if (!overwrite) {
-                    throw new IllegalStateException("output " + target + " appeared while the job ran; "
-                            + "the new output is left in " + staging);
+                    throw new IllegalStateException("output " + target + " appeared while the job ran and "
+                            + "overwriting was not asked for; the new output is discarded");
                 }
                 old = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
                 rename(target, old);

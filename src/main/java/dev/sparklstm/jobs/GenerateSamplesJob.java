@@ -88,8 +88,7 @@ public final class GenerateSamplesJob {
                             Encoders.row(SampleRowsFn.schema(options.kind(), options.layout())))
                     .write().mode(SaveMode.ErrorIfExists).format(lower(options.format()))
                     .option("header", "true") // CSV only; Parquet ignores it
-                    // "." is the staging directory itself: the table is the whole output.
-                    .save(committer.stagingPath("."));
+                    .save(committer.stagingPath()); // the table is the whole output
             Result result = new Result(committer.target().toString(), options.kind(), options.layout(),
                     options.format(), options.sequences(), rows.value(), partitions);
             // After Spark's write, which must create the staging directory itself.
