@@ -8,7 +8,8 @@ import java.io.Serializable;
  *
  * <p>For classification {@code classLabels} holds one label per step (per-step tasks) or a single
  * label (per-sequence tasks) and {@code targets} is null; for regression it is the other way round,
- * with {@code targets} holding {@code steps x targetCount} or {@code targetCount} values.
+ * with {@code targets} holding {@code steps x targetCount} or {@code targetCount} values. Both are
+ * null for an unlabelled sequence (scoring input).
  */
 public final class SequenceRecord implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -25,8 +26,8 @@ public final class SequenceRecord implements Serializable {
         if (length <= 0) {
             throw new IllegalArgumentException("sequence " + id + " must have at least one step, got " + length);
         }
-        if ((classLabels == null) == (targets == null)) {
-            throw new IllegalArgumentException("sequence " + id + " needs either class labels or regression targets");
+        if (classLabels != null && targets != null) {
+            throw new IllegalArgumentException("sequence " + id + " has both class labels and regression targets");
         }
         this.id = id;
         this.length = length;

@@ -14,19 +14,31 @@ public final class AssembledSequence implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final SequenceRecord sequence;
+    private final List<Row> rows;
     private final List<Row> rejectedRows;
 
-    private AssembledSequence(SequenceRecord sequence, List<Row> rejectedRows) {
+    private AssembledSequence(SequenceRecord sequence, List<Row> rows, List<Row> rejectedRows) {
         this.sequence = sequence;
+        this.rows = rows;
         this.rejectedRows = rejectedRows;
     }
 
     static AssembledSequence valid(SequenceRecord sequence) {
-        return new AssembledSequence(sequence, List.of());
+        return new AssembledSequence(sequence, List.of(), List.of());
+    }
+
+    /** A valid sequence that keeps its input rows (in time order), for writing per-row output. */
+    static AssembledSequence valid(SequenceRecord sequence, List<Row> rows) {
+        return new AssembledSequence(sequence, List.copyOf(rows), List.of());
     }
 
     static AssembledSequence rejected(List<Row> rowsWithReasons) {
-        return new AssembledSequence(null, List.copyOf(rowsWithReasons));
+        return new AssembledSequence(null, List.of(), List.copyOf(rowsWithReasons));
+    }
+
+    /** The input rows of a valid sequence when they were kept, in time order; else empty. */
+    public List<Row> rows() {
+        return rows;
     }
 
     /** Whether the sequence is usable. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import dev.sparklstm.sequence.SequenceRecord;
 import org.apache.spark.sql.Row;
 
 /**
@@ -14,7 +15,7 @@ import org.apache.spark.sql.Row;
  * sequence with any invalid row (null or unparsable time, duplicate time step, bad feature or
  * label) is rejected whole, so no sequence is ever trained with a hole in it.
  */
-final class LongRowsToSequencesFn implements FlatMapFunction<Iterator<Row>, AssembledSequence> {
+public final class LongRowsToSequencesFn implements FlatMapFunction<Iterator<Row>, AssembledSequence> {
     private static final long serialVersionUID = 1L;
 
     private final SequenceAssembler assembler;
@@ -22,13 +23,21 @@ final class LongRowsToSequencesFn implements FlatMapFunction<Iterator<Row>, Asse
     private final int timeIndex;
     private final int orderIndex;
     private final String timeColumn;
+    private final boolean keepRows;
 
     /**
      * @param orderIndex index of the appended sortable time column (null when the time cell is
      *                   null or cannot be parsed)
      */
-    LongRowsToSequencesFn(SequenceAssembler assembler, boolean perSequence, int timeIndex, int orderIndex,
-                          String timeColumn) {
+    public LongRowsToSequencesFn(SequenceAssembler assembler, boolean perSequence, int timeIndex, int orderIndex,
+                                 String timeColumn) {
+        this(assembler, perSequence, timeIndex, orderIndex, timeColumn, false);
+    }
+
+    /** @param keepRows whether valid sequences keep their input rows (scoring writes one row per step) */
+    public LongRowsToSequencesFn(SequenceAssembler assembler, boolean perSequence, int timeIndex, int orderIndex,
+                                 String timeColumn, boolean keepRows) {
+        this.keepRows = keepRows;
         this.assembler = assembler;
         this.perSequence = perSequence;
         this.timeIndex = timeIndex;
@@ -108,6 +117,7 @@ final class LongRowsToSequencesFn implements FlatMapFunction<Iterator<Row>, Asse
         if (invalid) {
             return assembler.rejectAll(rows, reasons, id);
         }
-        return AssembledSequence.valid(assembler.build(id, n, cells));
+        SequenceRecord sequence = assembler.build(id, n, cells);
+        return keepRows ? AssembledSequence.valid(sequence, rows) : AssembledSequence.valid(sequence);
     }
 }

@@ -17,12 +17,13 @@ import org.apache.spark.sql.types.StructType;
  * their reasons. Shared by the long layout (one row per step) and the wide layout (one row per
  * sequence, arrays per column): both hand it per-step cell values.
  */
-final class SequenceAssembler implements Serializable {
+public final class SequenceAssembler implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final ColumnRoles roles;
     private final boolean classification;
     private final boolean perSequence;
+    private final boolean withLabels;
     private final Set<String> declaredClasses;
     private final int[] numericIndex;
     private final int[] categoricalIndex;
@@ -30,8 +31,13 @@ final class SequenceAssembler implements Serializable {
     private final int idIndex;
     private final int inputWidth;
 
-    SequenceAssembler(DataSpec spec, ColumnRoles roles, StructType inputSchema) {
+    /**
+     * @param withLabels whether labels are read and checked (training); without them (scoring)
+     *                   label cells are ignored and records are unlabelled
+     */
+    public SequenceAssembler(DataSpec spec, ColumnRoles roles, StructType inputSchema, boolean withLabels) {
         this.roles = roles;
+        this.withLabels = withLabels;
         this.classification = spec.isClassification();
         this.perSequence = spec.isPerSequence();
         this.declaredClasses = spec.classes().isEmpty() ? null : new HashSet<>(spec.classes());
@@ -77,6 +83,9 @@ final class SequenceAssembler implements Serializable {
 
     /** Why the label cells of a step cannot be used, or null. */
     String labelProblem(CellReader cells, int step) {
+        if (!withLabels) {
+            return null;
+        }
         for (int k = 0; k < labelIndex.length; k++) {
             Object value = cells.cell(labelIndex[k], step);
             String column = roles.labels().get(k);
@@ -112,6 +121,9 @@ final class SequenceAssembler implements Serializable {
             for (int c = 0; c < categoricalCount; c++) {
                 categorical[t * categoricalCount + c] = RowValues.toCategory(cells.cell(categoricalIndex[c], t));
             }
+        }
+        if (!withLabels) {
+            return new SequenceRecord(id, length, numeric, categorical, null, null);
         }
         int labelSteps = perSequence ? 1 : length;
         int firstLabelStep = perSequence ? length - 1 : 0;

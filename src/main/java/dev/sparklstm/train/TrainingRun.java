@@ -218,7 +218,7 @@ public final class TrainingRun {
 
     private JavaRDD<AssembledSequence> assemble(Dataset<Row> input, ColumnRoles roles, int partitions) {
         DataSpec spec = config.data();
-        SequenceAssembler assembler = new SequenceAssembler(spec, roles, input.schema());
+        SequenceAssembler assembler = new SequenceAssembler(spec, roles, input.schema(), true);
         if (spec.layout() == DataSpec.Layout.WIDE) {
             return input.javaRDD().map(new WideRowToSequenceFn(assembler, spec.isPerSequence(),
                     input.schema().fieldNames()));

@@ -3,6 +3,7 @@ package dev.sparklstm.train;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.function.Function;
+import dev.sparklstm.sequence.SequenceRecord;
 import org.apache.spark.sql.Row;
 
 /**
@@ -10,14 +11,22 @@ import org.apache.spark.sql.Row;
  * array or a per-sequence scalar label) into a sequence, or rejects it with the reason: null id,
  * null array, arrays of different lengths, empty arrays, or a bad element.
  */
-final class WideRowToSequenceFn implements Function<Row, AssembledSequence> {
+public final class WideRowToSequenceFn implements Function<Row, AssembledSequence> {
     private static final long serialVersionUID = 1L;
 
     private final SequenceAssembler assembler;
     private final boolean perSequence;
     private final String[] columnNames;
+    private final boolean keepRows;
 
-    WideRowToSequenceFn(SequenceAssembler assembler, boolean perSequence, String[] columnNames) {
+    public WideRowToSequenceFn(SequenceAssembler assembler, boolean perSequence, String[] columnNames) {
+        this(assembler, perSequence, columnNames, false);
+    }
+
+    /** @param keepRows whether valid sequences keep their input row (scoring writes per-row output) */
+    public WideRowToSequenceFn(SequenceAssembler assembler, boolean perSequence, String[] columnNames,
+                               boolean keepRows) {
+        this.keepRows = keepRows;
         this.assembler = assembler;
         this.perSequence = perSequence;
         this.columnNames = columnNames;
@@ -72,7 +81,8 @@ final class WideRowToSequenceFn implements Function<Row, AssembledSequence> {
                 return reject(row, "step " + t + ": " + problem);
             }
         }
-        return AssembledSequence.valid(assembler.build(id, length, cells));
+        SequenceRecord sequence = assembler.build(id, length, cells);
+        return keepRows ? AssembledSequence.valid(sequence, List.of(row)) : AssembledSequence.valid(sequence);
     }
 
     private AssembledSequence reject(Row row, String reason) {
