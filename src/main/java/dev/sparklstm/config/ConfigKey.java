@@ -49,7 +49,12 @@ public enum ConfigKey {
     TRAIN_VALIDATION_FRACTION("train.validation-fraction", "0.2", "Fraction of sequences held out for validation, in [0, 1); 0: no validation."),
     TRAIN_SPLIT_SEED("train.split-seed", "7", "Seed of the train/validation split by sequence id."),
     TRAIN_PARTITIONS("train.partitions", "0", "Partitions used to group sequences; 0: the number of workers."),
-    TRAIN_BUCKET_BY_LENGTH("train.bucket-by-length", "true", "Sort sequences by length in windows before batching, to limit padding.");
+    TRAIN_BUCKET_BY_LENGTH("train.bucket-by-length", "true", "Sort sequences by length in windows before batching, to limit padding."),
+
+    SCORE_BATCH_SIZE("score.batch-size", "256", "Scoring: sequences per inference minibatch."),
+    SCORE_CHUNK_LENGTH("score.chunk-length", "10000", "Scoring: sequences longer than this are scored alone, in chunks of this many steps with the LSTM state carried between chunks."),
+    SCORE_PASS_THROUGH("score.pass-through", "", "Scoring: comma-separated input columns copied to every output row."),
+    SCORE_PARTITIONS("score.partitions", "0", "Scoring: partitions used to group sequences; 0: Spark's default parallelism.");
 
     private static final Map<String, ConfigKey> BY_NAME =
             Arrays.stream(values()).collect(Collectors.toMap(ConfigKey::key, Function.identity()));

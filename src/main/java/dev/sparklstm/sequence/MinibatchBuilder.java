@@ -19,8 +19,17 @@ public final class MinibatchBuilder {
         this.encoder = encoder;
     }
 
-    /** Builds a minibatch of the given sequences (at least one). */
+    /** Builds the features and feature mask of unlabelled sequences (scoring); labels are null. */
+    public DataSet buildUnlabelled(List<SequenceRecord> sequences) {
+        return build(sequences, false);
+    }
+
+    /** Builds a labelled minibatch of the given sequences (at least one). */
     public DataSet build(List<SequenceRecord> sequences) {
+        return build(sequences, true);
+    }
+
+    private DataSet build(List<SequenceRecord> sequences, boolean labelled) {
         if (sequences.isEmpty()) {
             throw new IllegalArgumentException("a minibatch needs at least one sequence");
         }
@@ -34,13 +43,16 @@ public final class MinibatchBuilder {
         float[] features = new float[batch * inputs * steps];
         float[] mask = new float[batch * steps];
         boolean perSequence = encoder.isPerSequence();
-        float[] labels = new float[perSequence ? batch * outputs : batch * outputs * steps];
+        float[] labels = !labelled ? null : new float[perSequence ? batch * outputs : batch * outputs * steps];
         for (int i = 0; i < batch; i++) {
             SequenceRecord sequence = sequences.get(i);
             int length = sequence.length();
             for (int t = 0; t < length; t++) {
                 encoder.encodeStep(sequence, t, features, i * inputs * steps + t, steps);
                 mask[i * steps + t] = 1.0f;
+            }
+            if (!labelled) {
+                continue;
             }
             if (perSequence) {
                 writeLabels(sequence, 0, labels, i * outputs, 1);
@@ -52,6 +64,9 @@ public final class MinibatchBuilder {
         }
         INDArray featureArray = Nd4j.create(features, new long[] {batch, inputs, steps}, 'c');
         INDArray maskArray = Nd4j.create(mask, new long[] {batch, steps}, 'c');
+        if (!labelled) {
+            return new DataSet(featureArray, null, maskArray, null);
+        }
         if (perSequence) {
             INDArray labelArray = Nd4j.create(labels, new long[] {batch, outputs}, 'c');
             return new DataSet(featureArray, labelArray, maskArray, null);

@@ -1,8 +1,5 @@
 package dev.sparklstm.train;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.when;
-
 import dev.sparklstm.config.ConfigKey;
 import dev.sparklstm.config.DataSpec;
 import dev.sparklstm.config.TrainConfig;
@@ -24,13 +21,9 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
@@ -44,8 +37,6 @@ import org.nd4j.linalg.dataset.DataSet;
  * commit model, metrics, rejected rows and the resolved configuration atomically.
  */
 public final class TrainingRun {
-    /** Helper column holding the sortable time value. */
-    static final String ORDER_COLUMN = "__spark_lstm_order";
     /** Storage level of the cached sequences and minibatches. */
     static final StorageLevel STORAGE_LEVEL = StorageLevel.MEMORY_AND_DISK_SER();
 
@@ -205,9 +196,8 @@ public final class TrainingRun {
         committer.writeBytes("config.properties", config.settings().with(ConfigKey.INPUT_PATH, location)
                 .toPropertiesText().getBytes(StandardCharsets.UTF_8));
         MetricsTable.write(spark, epochs, committer.stagingPath("metrics"));
-        StructType rejectedSchema = input.schema().add(uniqueName(input.schema(), "reject_reason"),
-                DataTypes.StringType, false);
-        spark.createDataFrame(assembled.flatMap(new SequenceFns.RejectedRows()), rejectedSchema)
+        spark.createDataFrame(assembled.flatMap(new SequenceFns.RejectedRows()),
+                        SequenceSource.rejectedSchema(input.schema()))
                 .coalesce(1).write().parquet(committer.stagingPath("rejected"));
         console.printf("rows: %d input = %d used + %d rejected%n", inputRows, usedRows, rejectedRows);
         return new TrainResult(committer.target().toString(), inputRows, usedRows, rejectedRows,
@@ -217,34 +207,8 @@ public final class TrainingRun {
     }
 
     private JavaRDD<AssembledSequence> assemble(Dataset<Row> input, ColumnRoles roles, int partitions) {
-        DataSpec spec = config.data();
-        SequenceAssembler assembler = new SequenceAssembler(spec, roles, input.schema(), true);
-        if (spec.layout() == DataSpec.Layout.WIDE) {
-            return input.javaRDD().map(new WideRowToSequenceFn(assembler, spec.isPerSequence(),
-                    input.schema().fieldNames()));
-        }
-        Dataset<Row> sorted = input.withColumn(ORDER_COLUMN, orderColumn(input.schema(), spec))
-                .repartition(partitions, col(roles.sequenceId()))
-                .sortWithinPartitions(col(roles.sequenceId()), col(ORDER_COLUMN));
-        return sorted.javaRDD().mapPartitions(new LongRowsToSequencesFn(assembler, spec.isPerSequence(),
-                input.schema().fieldIndex(roles.time()), sorted.schema().fieldIndex(ORDER_COLUMN), roles.time()));
-    }
-
-    /** A sortable time value; null when the time cell is null or (for strings) cannot be parsed. */
-    static Column orderColumn(StructType schema, DataSpec spec) {
-        Column time = col(spec.timeColumn());
-        DataType type = schema.apply(spec.timeColumn()).dataType();
-        if (!(type instanceof StringType)) {
-            return time;
-        }
-        if (spec.timeType() == DataSpec.TimeType.TIMESTAMP) {
-            return time.cast("timestamp");
-        }
-        return when(time.rlike("^\\s*-?\\d{1,18}\\s*$"), functionsTrim(time).cast("long"));
-    }
-
-    private static Column functionsTrim(Column column) {
-        return org.apache.spark.sql.functions.trim(column);
+        SequenceSource source = SequenceSource.of(input, config.data(), roles, partitions, true, false);
+        return source.rows().mapPartitions(source.assemble());
     }
 
     private static TrainingStatistics statistics(JavaRDD<SequenceRecord> sequences, ColumnRoles roles) {
@@ -270,14 +234,6 @@ public final class TrainingRun {
             fields.add(new ModelMetadata.Field(field.name(), field.dataType().simpleString()));
         }
         return fields;
-    }
-
-    static String uniqueName(StructType schema, String name) {
-        String candidate = name;
-        while (List.of(schema.fieldNames()).contains(candidate)) {
-            candidate = candidate + "_";
-        }
-        return candidate;
     }
 
     private static String word(Enum<?> value) {

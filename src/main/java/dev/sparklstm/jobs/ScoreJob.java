@@ -1,0 +1,52 @@
+package dev.sparklstm.jobs;
+
+import dev.sparklstm.score.ScoreOptions;
+import dev.sparklstm.score.ScoreResult;
+import dev.sparklstm.score.ScoringRun;
+import java.io.PrintStream;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * spark-submit entry point of batch scoring. {@code main} only parses arguments and maps failures
+ * to exit codes (0 success, 2 bad options, model or input, 1 anything else); {@link #run} does the
+ * work and returns a result that tests can inspect.
+ */
+public final class ScoreJob {
+    private ScoreJob() {
+    }
+
+    public static void main(String[] args) {
+        ScoreOptions options;
+        try {
+            options = ScoreOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.print(ScoreOptions.usage());
+            return;
+        }
+        int status = 0;
+        SparkSession spark = JobSupport.session("spark-lstm score", options.master());
+        try {
+            run(spark, options, System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            status = 2;
+        } catch (RuntimeException e) {
+            System.err.println("error: " + e);
+            e.printStackTrace();
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        System.exit(status);
+    }
+
+    /** Scores with parsed options on an existing session. */
+    public static ScoreResult run(SparkSession spark, ScoreOptions options, PrintStream console) {
+        return new ScoringRun(spark, options, console).run();
+    }
+}

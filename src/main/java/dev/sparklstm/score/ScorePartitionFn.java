@@ -1,0 +1,196 @@
+package dev.sparklstm.score;
+
+import dev.sparklstm.sequence.FeatureEncoder;
+import dev.sparklstm.sequence.MinibatchBuilder;
+import dev.sparklstm.sequence.SequenceRecord;
+import dev.sparklstm.train.AssembledSequence;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Scores one partition as a stream: valid sequences are gathered into minibatches of
+ * {@code batchSize}, scored with one forward pass, and turned into output rows before the next
+ * minibatch is read, so only one minibatch is held at a time. A sequence longer than
+ * {@code chunkLength} is scored alone in chunks through {@code rnnTimeStep}, carrying the LSTM
+ * state from chunk to chunk, which bounds the activations' memory. Rejected sequences are skipped
+ * here (the job writes them separately).
+ */
+final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
+    private static final long serialVersionUID = 1L;
+
+    private final Broadcast<byte[]> model;
+    private final FeatureEncoder encoder;
+    private final FlatMapFunction<Iterator<Row>, AssembledSequence> assemble;
+    private final OutputLayout layout;
+    private final int batchSize;
+    private final int chunkLength;
+    private final LongAccumulator scoredRows;
+
+    ScorePartitionFn(Broadcast<byte[]> model, FeatureEncoder encoder,
+                     FlatMapFunction<Iterator<Row>, AssembledSequence> assemble, OutputLayout layout,
+                     int batchSize, int chunkLength, LongAccumulator scoredRows) {
+        this.model = model;
+        this.encoder = encoder;
+        this.assemble = assemble;
+        this.layout = layout;
+        this.batchSize = batchSize;
+        this.chunkLength = chunkLength;
+        this.scoredRows = scoredRows;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) throws Exception {
+        MultiLayerNetwork network = NetworkCache.forTask(model);
+        MinibatchBuilder builder = new MinibatchBuilder(encoder);
+        Iterator<AssembledSequence> sequences = assemble.call(rows);
+        return new Iterator<>() {
+            private final ArrayDeque<Row> ready = new ArrayDeque<>();
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && sequences.hasNext()) {
+                    fill();
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return ready.poll();
+            }
+
+            private void fill() {
+                List<AssembledSequence> batch = new ArrayList<>(batchSize);
+                while (batch.size() < batchSize && sequences.hasNext()) {
+                    AssembledSequence next = sequences.next();
+                    if (!next.isValid()) {
+                        continue;
+                    }
+                    if (next.sequence().length() > chunkLength) {
+                        scoreInChunks(network, builder, next, ready);
+                    } else {
+                        batch.add(next);
+                    }
+                }
+                if (!batch.isEmpty()) {
+                    scoreBatch(network, builder, batch, ready);
+                }
+            }
+        };
+    }
+
+    private void scoreBatch(MultiLayerNetwork network, MinibatchBuilder builder, List<AssembledSequence> batch,
+                            ArrayDeque<Row> out) {
+        List<SequenceRecord> records = new ArrayList<>(batch.size());
+        batch.forEach(a -> records.add(a.sequence()));
+        DataSet features = builder.buildUnlabelled(records);
+        INDArray output = network.output(features.getFeatures(), false, features.getFeaturesMaskArray(), null);
+        float[] values = output.dup('c').data().asFloat();
+        int outputs = (int) output.size(1);
+        int steps = layout.perSequence ? 1 : (int) output.size(2);
+        for (int i = 0; i < batch.size(); i++) {
+            emit(batch.get(i), values, i * outputs * steps, steps, out);
+        }
+    }
+
+    private void scoreInChunks(MultiLayerNetwork network, MinibatchBuilder builder, AssembledSequence sequence,
+                               ArrayDeque<Row> out) {
+        INDArray features = builder.buildUnlabelled(List.of(sequence.sequence())).getFeatures();
+        int length = sequence.sequence().length();
+        int outputs = encoder.outputSize();
+        float[] values = new float[layout.perSequence ? outputs : outputs * length];
+        network.rnnClearPreviousState();
+        try {
+            for (int start = 0; start < length; start += chunkLength) {
+                int end = Math.min(length, start + chunkLength);
+                INDArray chunk = features.get(NDArrayIndex.all(), NDArrayIndex.all(),
+                        NDArrayIndex.interval(start, end)).dup('c');
+                float[] part = network.rnnTimeStep(chunk).dup('c').data().asFloat();
+                if (layout.perSequence) {
+                    System.arraycopy(part, 0, values, 0, outputs);
+                } else {
+                    int width = end - start;
+                    for (int k = 0; k < outputs; k++) {
+                        System.arraycopy(part, k * width, values, k * length + start, width);
+                    }
+                }
+            }
+        } finally {
+            network.rnnClearPreviousState();
+        }
+        emit(sequence, values, 0, layout.perSequence ? 1 : length, out);
+    }
+
+    /** Output rows of one sequence; its predictions start at {@code offset} in [outputs, steps] order. */
+    private void emit(AssembledSequence assembled, float[] values, int offset, int steps, ArrayDeque<Row> out) {
+        SequenceRecord sequence = assembled.sequence();
+        List<Row> rows = assembled.rows();
+        int outputs = encoder.outputSize();
+        if (layout.perSequence) {
+            Row source = rows.get(rows.size() - 1);
+            out.add(row(source, -1, sequence.length(), values, offset, 1));
+        } else {
+            for (int t = 0; t < sequence.length(); t++) {
+                Row source = layout.wide ? rows.get(0) : rows.get(t);
+                out.add(row(source, t, sequence.length(), values, offset + t, steps));
+            }
+        }
+        scoredRows.add(layout.wide ? 1 : sequence.length());
+    }
+
+    private Row row(Row source, int step, int length, float[] values, int offset, int stride) {
+        List<Object> cells = new ArrayList<>(layout.schema.size());
+        cells.add(source.get(layout.idIndex));
+        if (layout.timeIndex >= 0) {
+            cells.add(source.get(layout.timeIndex));
+        } else if (layout.stepColumn != null) {
+            cells.add(step);
+        }
+        for (int c = 0; c < layout.copyIndices.length; c++) {
+            int index = layout.copyIndices[c];
+            cells.add(layout.perStepArray[c] && !source.isNullAt(index) ? source.getList(index).get(step)
+                    : source.get(index));
+        }
+        if (layout.perSequence) {
+            cells.add(length);
+        }
+        int outputs = encoder.outputSize();
+        if (layout.classification) {
+            double[] probabilities = new double[outputs];
+            int best = 0;
+            for (int k = 0; k < outputs; k++) {
+                probabilities[k] = values[offset + k * stride];
+                if (probabilities[k] > probabilities[best]) {
+                    best = k;
+                }
+            }
+            cells.add(layout.classes.get(best));
+            List<Double> boxed = new ArrayList<>(outputs);
+            for (double p : probabilities) {
+                boxed.add(p);
+            }
+            // Spark's row encoder wants a Scala Seq for array columns.
+            cells.add(scala.collection.JavaConverters.asScalaBuffer(boxed));
+        } else {
+            for (int k = 0; k < outputs; k++) {
+                cells.add((double) values[offset + k * stride]);
+            }
+        }
+        return RowFactory.create(cells.toArray());
+    }
+}

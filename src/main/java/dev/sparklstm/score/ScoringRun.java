@@ -1,0 +1,203 @@
+package dev.sparklstm.score;
+
+import dev.sparklstm.config.ConfigKey;
+import dev.sparklstm.config.DataSpec;
+import dev.sparklstm.config.Settings;
+import dev.sparklstm.config.TrainConfig;
+import dev.sparklstm.io.InputReader;
+import dev.sparklstm.io.ModelDirectory;
+import dev.sparklstm.io.OutputCommitter;
+import dev.sparklstm.model.ModelFiles;
+import dev.sparklstm.model.ModelMetadata;
+import dev.sparklstm.schema.ColumnRoles;
+import dev.sparklstm.sequence.FeatureEncoder;
+import dev.sparklstm.train.AssembledSequence;
+import dev.sparklstm.train.SequenceSource;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.util.LongAccumulator;
+
+/**
+ * One scoring run: load and verify the model, check the input against the model's schema and
+ * column roles, then stream every partition through the network and write predictions, rejected
+ * rows and a summary atomically. Input rows = scored rows + rejected rows, checked and reported.
+ */
+public final class ScoringRun {
+    private final SparkSession spark;
+    private final ScoreOptions options;
+    private final PrintStream console;
+
+    public ScoringRun(SparkSession spark, ScoreOptions options, PrintStream console) {
+        this.spark = spark;
+        this.options = options;
+        this.console = console;
+    }
+
+    /** Scores and commits the output; on failure nothing is left at the output path. */
+    public ScoreResult run() {
+        OutputCommitter committer = new OutputCommitter(spark.sparkContext().hadoopConfiguration(), options.output(),
+                options.overwrite()).checkTarget();
+        try {
+            ScoreResult result = score(committer);
+            committer.commit();
+            console.println("output written to " + committer.target());
+            return result;
+        } finally {
+            committer.abort();
+        }
+    }
+
+    private ScoreResult score(OutputCommitter committer) {
+        ModelDirectory model = ModelDirectory.read(spark.sparkContext().hadoopConfiguration(), options.model());
+        ModelFiles.fromBytes(model.model());
+        ModelMetadata metadata = model.metadata();
+        FeatureEncoder encoder = metadata.encoder();
+        Settings settings = options.apply(modelSettings(metadata));
+        DataSpec spec = TrainConfig.from(settings).data();
+        String location = InputReader.resolvePath(spec);
+        Dataset<Row> input = InputReader.read(spark, spec);
+        ColumnRoles roles = ColumnRoles.resolve(spec, input.schema(), false);
+        if (!roles.numericFeatures().equals(encoder.numericColumns())
+                || !roles.categoricalFeatures().equals(encoder.categoricalColumns())) {
+            throw new IllegalStateException("input roles " + roles + " do not match the model's features");
+        }
+        boolean labelled = roles.labels().size() == metadata.columns().labels().size();
+        List<String> copy = new ArrayList<>(settings.getList(ConfigKey.SCORE_PASS_THROUGH));
+        for (String column : copy) {
+            if (!List.of(input.schema().fieldNames()).contains(column)) {
+                throw new IllegalArgumentException("pass-through column \"" + column + "\" (config "
+                        + ConfigKey.SCORE_PASS_THROUGH.key() + ") is not in the input; columns present: "
+                        + List.of(input.schema().fieldNames()));
+            }
+        }
+        if (labelled) {
+            roles.labels().stream().filter(l -> !copy.contains(l)).forEach(copy::add);
+        }
+        copy.remove(roles.sequenceId());
+        copy.remove(roles.time());
+        boolean wide = spec.layout() == DataSpec.Layout.WIDE;
+        boolean[] unroll = new boolean[copy.size()];
+        for (int i = 0; i < copy.size(); i++) {
+            unroll[i] = wide && !spec.isPerSequence() && roles.labels().contains(copy.get(i))
+                    && input.schema().apply(copy.get(i)).dataType() instanceof ArrayType;
+        }
+        OutputLayout layout = new OutputLayout(input.schema(), roles.sequenceId(), roles.time(), copy, unroll, wide,
+                spec.isPerSequence(), encoder);
+        console.printf("model %s (%s, %s), input %s%n", model.location(), metadata.task().type(),
+                metadata.task().output(), location);
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int partitions = settings.getInt(ConfigKey.SCORE_PARTITIONS, 0, 1_000_000);
+        SequenceSource source = SequenceSource.of(input, spec, roles,
+                partitions > 0 ? partitions : jsc.defaultParallelism(), false, true);
+        JavaRDD<Row> rows = source.rows();
+        FlatMapFunction<Iterator<Row>, AssembledSequence> assemble = source.assemble();
+
+        long inputRows = input.count();
+        if (inputRows == 0) {
+            throw new IllegalArgumentException("input " + location + " is empty: it has no rows");
+        }
+        Dataset<Row> rejected = spark.createDataFrame(rows.mapPartitions(new SequenceSource.RejectedRows(assemble)),
+                SequenceSource.rejectedSchema(input.schema()));
+        if (spec.badRows() == DataSpec.BadRows.FAIL) {
+            List<Row> examples = rejected.limit(3).collectAsList();
+            if (!examples.isEmpty()) {
+                throw new IllegalArgumentException("input " + location + " has invalid rows, for example: "
+                        + examples.stream().map(r -> r.get(input.schema().fieldIndex(roles.sequenceId())) + ": "
+                        + r.getString(r.size() - 1)).toList() + ". Nothing was written. Fix the input, or set "
+                        + ConfigKey.INPUT_BAD_ROWS.key() + "=reject to write them to rejected/ and score the rest.");
+            }
+        }
+
+        Broadcast<byte[]> modelBytes = jsc.broadcast(model.model());
+        LongAccumulator scored = jsc.sc().longAccumulator("rows scored");
+        ScorePartitionFn scoreFn = new ScorePartitionFn(modelBytes, encoder, assemble, layout,
+                settings.getInt(ConfigKey.SCORE_BATCH_SIZE, 1, 1_000_000),
+                settings.getInt(ConfigKey.SCORE_CHUNK_LENGTH, 1, 100_000_000), scored);
+        long start = System.nanoTime();
+        try (Progress progress = new Progress(console, scored, start)) {
+            spark.createDataFrame(rows.mapPartitions(scoreFn), layout.schema).write()
+                    .parquet(committer.stagingPath("predictions"));
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        rejected.write().parquet(committer.stagingPath("rejected"));
+        modelBytes.destroy();
+
+        Dataset<Row> predictions = spark.read().parquet(committer.stagingPath("predictions"));
+        long scoredRows = usedRows(predictions, layout);
+        long rejectedRows = spark.read().parquet(committer.stagingPath("rejected")).count();
+        if (scoredRows + rejectedRows != inputRows) {
+            throw new IllegalStateException("row accounting failed: " + inputRows + " input rows but " + scoredRows
+                    + " scored + " + rejectedRows + " rejected");
+        }
+        Map<String, Double> metrics = labelled ? metrics(predictions, layout, roles.labels()) : Map.of();
+        console.printf(Locale.ROOT, "rows: %d input = %d scored + %d rejected; %,.0f rows/s%s%n", inputRows,
+                scoredRows, rejectedRows, scoredRows / seconds, metrics.isEmpty() ? "" : "; metrics " + metrics);
+        ScoreResult result = new ScoreResult(committer.target().toString(), inputRows, scoredRows, rejectedRows,
+                metrics, seconds);
+        committer.writeBytes("summary.json", result.toJson(model.location(), metadata.modelSha256(), location)
+                .getBytes(StandardCharsets.UTF_8));
+        return result;
+    }
+
+    /** The model's training settings, with the feature lists pinned to exactly the model's features. */
+    private static Settings modelSettings(ModelMetadata metadata) {
+        Settings settings = Settings.defaults();
+        for (Map.Entry<String, String> entry : metadata.config().entrySet()) {
+            settings = settings.withOverride(entry.getKey() + "=" + entry.getValue());
+        }
+        List<String> features = new ArrayList<>(metadata.columns().numericFeatures());
+        features.addAll(metadata.columns().categoricalFeatures());
+        List<String> categorical = metadata.columns().categoricalFeatures();
+        return settings.with(ConfigKey.COLUMNS_FEATURES, String.join(",", features))
+                .with(ConfigKey.COLUMNS_CATEGORICAL, categorical.isEmpty() ? "none" : String.join(",", categorical));
+    }
+
+    private static long usedRows(Dataset<Row> predictions, OutputLayout layout) {
+        if (layout.perSequence) {
+            return layout.wide ? predictions.count()
+                    : predictions.agg(functions.sum(layout.lengthColumn)).first().isNullAt(0) ? 0
+                    : predictions.agg(functions.sum(layout.lengthColumn)).first().getLong(0);
+        }
+        return layout.wide ? predictions.filter(functions.col(layout.stepColumn).equalTo(0)).count() : predictions.count();
+    }
+
+    /** Accuracy, or RMSE and MAE averaged over targets, over rows with labels. */
+    private static Map<String, Double> metrics(Dataset<Row> predictions, OutputLayout layout, List<String> labels) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        if (layout.classification) {
+            Row row = predictions.filter(functions.col(labels.get(0)).isNotNull())
+                    .agg(functions.avg(functions.when(functions.trim(functions.col(labels.get(0)).cast("string"))
+                            .equalTo(functions.col(layout.predictionColumn)), 1.0).otherwise(0.0))).first();
+            metrics.put("accuracy", row.isNullAt(0) ? Double.NaN : row.getDouble(0));
+            return metrics;
+        }
+        double rmse = 0;
+        double mae = 0;
+        for (int k = 0; k < labels.size(); k++) {
+            org.apache.spark.sql.Column error = functions.col(labels.get(k)).cast("double").minus(functions.col(layout.targetColumns.get(k)));
+            Row row = predictions.filter(functions.col(labels.get(k)).isNotNull())
+                    .agg(functions.avg(error.multiply(error)), functions.avg(functions.abs(error))).first();
+            rmse += Math.sqrt(row.getDouble(0)) / labels.size();
+            mae += row.getDouble(1) / labels.size();
+        }
+        metrics.put("rmse", rmse);
+        metrics.put("mae", mae);
+        return metrics;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.sparklstm.train;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.when;
+
+import dev.sparklstm.config.DataSpec;
+import dev.sparklstm.schema.ColumnRoles;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The input rows arranged for sequence assembly, shared by training and scoring: in the long
+ * layout repartitioned by sequence id and sorted by (id, time) within partitions (grouping happens
+ * on the executors, never on the driver); in the wide layout one row per sequence as read. Pair
+ * {@link #rows()} with {@link #assemble()} in {@code mapPartitions}.
+ *
+ * @param rows     the arranged rows
+ * @param assemble the partition function turning them into sequences or rejected rows
+ */
+public record SequenceSource(JavaRDD<Row> rows, FlatMapFunction<Iterator<Row>, AssembledSequence> assemble) {
+    /** Helper column holding the sortable time value. */
+    static final String ORDER_COLUMN = "__spark_lstm_order";
+
+    /**
+     * @param withLabels whether labels are required and checked (training) or ignored (scoring)
+     * @param keepRows   whether valid sequences keep their input rows (scoring)
+     */
+    public static SequenceSource of(Dataset<Row> input, DataSpec spec, ColumnRoles roles, int partitions,
+                                    boolean withLabels, boolean keepRows) {
+        SequenceAssembler assembler = new SequenceAssembler(spec, roles, input.schema(), withLabels);
+        if (spec.layout() == DataSpec.Layout.WIDE) {
+            return new SequenceSource(input.javaRDD(), new WidePartition(
+                    new WideRowToSequenceFn(assembler, spec.isPerSequence(), input.schema().fieldNames(), keepRows)));
+        }
+        Dataset<Row> sorted = input.withColumn(ORDER_COLUMN, orderColumn(input.schema(), spec))
+                .repartition(partitions, col(roles.sequenceId()))
+                .sortWithinPartitions(col(roles.sequenceId()), col(ORDER_COLUMN));
+        return new SequenceSource(sorted.javaRDD(), new LongRowsToSequencesFn(assembler, spec.isPerSequence(),
+                input.schema().fieldIndex(roles.time()), sorted.schema().fieldIndex(ORDER_COLUMN), roles.time(),
+                keepRows));
+    }
+
+    /** The input schema plus the reason column of {@code rejected/} (named so it clashes with no input column). */
+    public static StructType rejectedSchema(StructType input) {
+        String name = "reject_reason";
+        while (List.of(input.fieldNames()).contains(name)) {
+            name = name + "_";
+        }
+        return input.add(name, DataTypes.StringType, false);
+    }
+
+    /** A sortable time value; null when the time cell is null or (for strings) cannot be parsed. */
+    static Column orderColumn(StructType schema, DataSpec spec) {
+        Column time = col(spec.timeColumn());
+        DataType type = schema.apply(spec.timeColumn()).dataType();
+        if (!(type instanceof StringType)) {
+            return time;
+        }
+        if (spec.timeType() == DataSpec.TimeType.TIMESTAMP) {
+            return time.cast("timestamp");
+        }
+        return when(time.rlike("^\\s*-?\\d{1,18}\\s*$"), org.apache.spark.sql.functions.trim(time).cast("long"));
+    }
+
+    /** The wide layout's row-at-a-time assembly as a lazy partition function. */
+    static final class WidePartition implements FlatMapFunction<Iterator<Row>, AssembledSequence> {
+        private static final long serialVersionUID = 1L;
+        private final WideRowToSequenceFn perRow;
+
+        WidePartition(WideRowToSequenceFn perRow) {
+            this.perRow = perRow;
+        }
+
+        @Override
+        public Iterator<AssembledSequence> call(Iterator<Row> rows) {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public AssembledSequence next() {
+                    return perRow.call(rows.next());
+                }
+            };
+        }
+    }
+
+    /** The rejected rows of a partition (input columns plus reason), without anything else. */
+    public static final class RejectedRows implements FlatMapFunction<Iterator<Row>, Row> {
+        private static final long serialVersionUID = 1L;
+        private final FlatMapFunction<Iterator<Row>, AssembledSequence> assemble;
+
+        public RejectedRows(FlatMapFunction<Iterator<Row>, AssembledSequence> assemble) {
+            this.assemble = assemble;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) throws Exception {
+            Iterator<AssembledSequence> sequences = assemble.call(rows);
+            return new Iterator<>() {
+                private Iterator<Row> current = new ArrayList<Row>().iterator();
+
+                @Override
+                public boolean hasNext() {
+                    while (!current.hasNext() && sequences.hasNext()) {
+                        current = sequences.next().rejectedRows().iterator();
+                    }
+                    return current.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return current.next();
+                }
+            };
+        }
+    }
+}
