@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparklstm.io.OutputCommitter;
 import dev.sparklstm.jobs.TrainJob;
 import dev.sparklstm.jobs.TrainOptions;
 import java.io.ByteArrayOutputStream;
@@ -520,4 +521,27 @@ class BadInputJobTest {
         assertNoStagingLeft(target);
     }
 
+    /**
+     * A target that appears while the job runs is not overwritten; the committer says the new
+     * output is left in the staging directory, so it must still be there after the run's cleanup.
+     */
+    @Test
+    void outputThatAppearsDuringTheRunIsNotReplacedAndTheNewOutputIsKept() throws IOException {
+        Path target = Path.of(output("appears"));
+        OutputCommitter committer = new OutputCommitter(spark.sparkContext().hadoopConfiguration(),
+                target.toString(), false).checkTarget();
+        committer.writeBytes("config.properties", "new run".getBytes(StandardCharsets.UTF_8));
+        existingOutput(target);
+        IllegalStateException e = assertThrows(IllegalStateException.class, committer::commit);
+        assertTrue(e.getMessage().contains("appeared while the job ran"), e.getMessage());
+        committer.abort(); // what TrainingRun.run does in its finally block
+        Path staging = Path.of(java.net.URI.create(committer.stagingPath("config.properties"))).getParent();
+        assertTrue(e.getMessage().contains(staging.toString()), e.getMessage());
+        assertEquals("new run", Files.readString(staging.resolve("config.properties")),
+                "the new output is left where the message says");
+        try (Stream<Path> files = Files.walk(target)) {
+            assertEquals(List.of("", "model", "model/old.txt"),
+                    files.map(p -> target.relativize(p).toString()).sorted().toList());
+        }
+    }
 }
