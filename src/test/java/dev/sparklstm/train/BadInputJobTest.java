@@ -362,6 +362,52 @@ class BadInputJobTest {
         }
     }
 
+    @Test
+    void missingInputIsAClearError() throws IOException {
+        String input = dir.resolve("no-such-input.parquet").toString();
+        String out = output("no-input");
+        for (String format : List.of("auto", "parquet", "csv")) {
+            IllegalArgumentException e = runFails(options(input, out, "--set", "input.format=" + format));
+            assertEquals("input " + input + " does not exist", e.getMessage(), "input.format=" + format);
+            assertNothingWritten(out);
+        }
+    }
+
+    @Test
+    void inputWithoutDataFilesOrRowsIsEmpty() throws IOException {
+        // A directory that Spark left without part files (only _SUCCESS), and a CSV with only a header.
+        Path noParts = Files.createDirectories(dir.resolve("no-parts.parquet"));
+        Files.writeString(noParts.resolve("_SUCCESS"), "");
+        String out = output("no-parts");
+        for (String format : List.of("auto", "parquet")) {
+            IllegalArgumentException e = runFails(options(noParts.toString(), out, "--set", "input.format=" + format));
+            assertTrue(e.getMessage().startsWith("input " + noParts + " is empty"), e.getMessage());
+            assertNothingWritten(out);
+        }
+        Path headerOnly = dir.resolve("header-only.csv");
+        Files.writeString(headerOnly, "seq_id,t,x1,x2,label\n");
+        IllegalArgumentException e = runFails(options(headerOnly.toString(), out));
+        assertEquals("input " + headerOnly + " is empty: it has no rows", e.getMessage());
+        assertNothingWritten(out);
+    }
+
+    @Test
+    void unparsableCsvTimeFailsTheJob() throws IOException {
+        Path csv = dir.resolve("bad-time.csv");
+        StringBuilder text = new StringBuilder("seq_id,t,x1,x2,label\n");
+        for (Object[] row : baseRows()) {
+            Object t = row[0].equals("s01") && row[1].equals(2) ? "2x" : row[1];
+            text.append(row[0]).append(',').append(t).append(',').append(row[2]).append(',').append(row[3])
+                    .append(',').append(row[4]).append('\n');
+        }
+        Files.writeString(csv, text);
+        String out = output("bad-time");
+        IllegalArgumentException e = runFails(options(csv.toString(), out));
+        assertTrue(e.getMessage().startsWith("6 of 72 input rows are invalid"), e.getMessage());
+        assertTrue(e.getMessage().contains("time \"t\" value '2x' is not a valid time"), e.getMessage());
+        assertNothingWritten(out);
+    }
+
     // ---------------------------------------------------------------- wide layout
 
     private static final DataType DOUBLES = DataTypes.createArrayType(DataTypes.DoubleType);
