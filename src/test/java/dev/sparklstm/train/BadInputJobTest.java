@@ -180,7 +180,7 @@ class BadInputJobTest {
     // ---------------------------------------------------------------- schema errors
 
     @Test
-    void missingColumnsAreNamedBeforeAnyWork() throws IOException {
+    void missingColumnsAreNamedAndNothingIsWritten() throws IOException {
         StructType noLabel = new StructType().add("seq_id", DataTypes.StringType).add("t", DataTypes.IntegerType)
                 .add("x1", DataTypes.DoubleType).add("x2", DataTypes.DoubleType);
         List<Object[]> rows = new ArrayList<>();
@@ -199,7 +199,8 @@ class BadInputJobTest {
         assertTrue(e.getMessage().contains("missing time (config columns.time) column \"time\""), e.getMessage());
         e = runFails(options(input, out, "--set", "columns.label=x2", "--set", "task.type=regression",
                 "--set", "columns.features=x1,x3"));
-        assertTrue(e.getMessage().contains("column \"x3\""), e.getMessage());
+        assertTrue(e.getMessage().startsWith("missing feature (config columns.features) column \"x3\""),
+                e.getMessage());
         assertNothingWritten(out);
     }
 
@@ -229,6 +230,13 @@ class BadInputJobTest {
         e = runFails(options(input, out, "--set", "columns.sequence-id=x1", "--set", "columns.time=step",
                 "--set", "columns.features=x2"));
         assertEquals("column \"x1\" must be a string or integer sequence id but was double", e.getMessage());
+        e = runFails(options(input, out, "--set", "input.layout=wide", "--set", "task.type=regression"));
+        assertEquals("column \"label\" must be an array of per-step labels (input.layout=wide, task.output=per-step) "
+                + "but was double", e.getMessage());
+        e = runFails(options(input, out, "--set", "input.layout=wide", "--set", "task.type=regression",
+                "--set", "task.output=per-sequence", "--set", "columns.features=x1"));
+        assertEquals("column \"x1\" must be an array feature column (input.layout=wide: one value per step) "
+                + "but was double", e.getMessage());
         assertNothingWritten(out);
     }
 
@@ -326,7 +334,8 @@ class BadInputJobTest {
         }
         String input = parquet("all-defects", LONG, rows);
         String out = output("reject-all");
-        TrainResult result = run(options(input, out, "--set", "input.bad-rows=reject", "--set", "task.classes=a,b"));
+        TrainResult result = run(options(input, out, "--set", "input.bad-rows=reject",
+                "--set", "task.classes=a,b"));
 
         assertEquals(43, rejectedRows, "1 row with a null id + 7 whole sequences");
         assertCounts(result, ROWS, ROWS - rejectedRows, rejectedRows);
