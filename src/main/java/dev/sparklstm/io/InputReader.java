@@ -42,9 +42,13 @@ public final class InputReader {
         return sample.getAbsolutePath();
     }
 
-    /** Reads the table; fails with a clear message when the path is missing or the format unknown. */
+    /**
+     * Reads the table; fails with a clear message when the path is missing, holds no data files or
+     * the format is unknown.
+     */
     public static Dataset<Row> read(SparkSession spark, DataSpec spec) {
         String location = resolvePath(spec);
+        checkHasData(spark, location);
         DataSpec.Format format = spec.format() == DataSpec.Format.AUTO
                 ? detectFormat(spark, location) : spec.format();
         if (format == DataSpec.Format.CSV) {
@@ -55,6 +59,38 @@ public final class InputReader {
                     .csv(location);
         }
         return spark.read().parquet(location);
+    }
+
+    /**
+     * Refuses a missing input and a directory without data files for every format: Spark would
+     * otherwise fail with an AnalysisException ("Path does not exist", "Unable to infer schema"),
+     * which is no caller-mistake error and names neither the problem nor the option.
+     */
+    static void checkHasData(SparkSession spark, String location) {
+        try {
+            Path path = new Path(location);
+            FileSystem fs = path.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            // globStatus, not exists: Spark also reads glob patterns.
+            FileStatus[] matches = fs.globStatus(path);
+            if (matches == null || matches.length == 0) {
+                throw new IllegalArgumentException("input " + location + " does not exist");
+            }
+            if (matches.length == 1 && matches[0].isDirectory()) {
+                for (FileStatus child : fs.listStatus(matches[0].getPath())) {
+                    if (!isHidden(child.getPath().getName())) {
+                        return;
+                    }
+                }
+                throw new IllegalArgumentException("input " + location + " is empty: the directory has no data files");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot inspect input " + location, e);
+        }
+    }
+
+    /** Files Spark's readers skip (_SUCCESS, .crc files, ...). */
+    private static boolean isHidden(String name) {
+        return name.startsWith("_") || name.startsWith(".");
     }
 
     static DataSpec.Format detectFormat(SparkSession spark, String location) {

@@ -20,6 +20,8 @@ public final class OutputCommitter {
     private final Path staging;
     private final boolean overwrite;
     private boolean committed;
+    /** Set when commit found the target taken: the staged output is then kept for the user. */
+    private boolean keepStaging;
 
     public OutputCommitter(Configuration hadoopConf, String target, boolean overwrite) {
         try {
@@ -82,8 +84,9 @@ public final class OutputCommitter {
             Path old = null;
             if (fs.exists(target)) {
                 if (!overwrite) {
-                    throw new IllegalStateException("output " + target + " appeared while the job ran and "
-                            + "overwriting was not asked for; the new output is discarded");
+                    keepStaging = true;
+                    throw new IllegalStateException("output " + target + " appeared while the job ran; "
+                            + "the new output is left in " + staging);
                 }
                 old = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
                 rename(target, old);
@@ -98,9 +101,12 @@ public final class OutputCommitter {
         }
     }
 
-    /** Removes the staging directory unless the output was committed. Safe to call more than once. */
+    /**
+     * Removes the staging directory unless the output was committed, or commit kept it because the
+     * target appeared meanwhile (its error message points there). Safe to call more than once.
+     */
     public void abort() {
-        if (committed) {
+        if (committed || keepStaging) {
             return;
         }
         try {
