@@ -37,11 +37,38 @@ public record ColumnRoles(String sequenceId, String time, List<String> numericFe
         labels = List.copyOf(labels);
     }
 
+    private static final java.util.regex.Pattern ELEMENT = java.util.regex.Pattern.compile("(.+)\\[(\\d+)\\]");
+
+    /** Name of the numeric feature held in element {@code i} of each step's vector of a matrix column. */
+    public static String matrixElement(String column, int i) {
+        return column + "[" + i + "]";
+    }
+
+    /** The matrix column and element index of a name made by {@link #matrixElement}, or null. */
+    public static java.util.Map.Entry<String, Integer> parseMatrixElement(String name) {
+        java.util.regex.Matcher m = ELEMENT.matcher(name);
+        return m.matches() ? java.util.Map.entry(m.group(1), Integer.parseInt(m.group(2))) : null;
+    }
+
+    /** Whether a wide-layout column holds one numeric feature vector per step ({@code array<array<number>>}). */
+    public static boolean isMatrix(DataType type) {
+        return type instanceof ArrayType outer && outer.elementType() instanceof ArrayType inner
+                && inner.elementType() instanceof NumericType;
+    }
+
+    /** Resolves roles for a table without matrix columns; see {@link #resolve(DataSpec, StructType, boolean, java.util.Map)}. */
+    public static ColumnRoles resolve(DataSpec spec, StructType schema, boolean requireLabels) {
+        return resolve(spec, schema, requireLabels, java.util.Map.of());
+    }
+
     /**
      * Resolves roles for a table. {@code requireLabels} is false at scoring time, when a label
-     * column may be absent.
+     * column may be absent. A wide-layout matrix column ({@code array<array<number>>}, one
+     * feature vector per step) becomes numeric features {@code name[0]}, {@code name[1]}, ... of
+     * the width given in {@code matrixWidths}; such element names may also be listed directly.
      */
-    public static ColumnRoles resolve(DataSpec spec, StructType schema, boolean requireLabels) {
+    public static ColumnRoles resolve(DataSpec spec, StructType schema, boolean requireLabels,
+                                      java.util.Map<String, Integer> matrixWidths) {
         boolean wide = spec.layout() == DataSpec.Layout.WIDE;
         String id = spec.sequenceIdColumn();
         DataType idType = require(schema, id, "sequence id (config columns.sequence-id)");
@@ -89,7 +116,9 @@ public record ColumnRoles(String sequenceId, String time, List<String> numericFe
                     throw new IllegalArgumentException("column \"" + feature + "\" is listed in columns.features but is "
                             + "also the sequence id, time or label column");
                 }
-                require(schema, feature, "feature (config columns.features)");
+                if (!(wide && isMatrixElement(schema, feature))) {
+                    require(schema, feature, "feature (config columns.features)");
+                }
                 features.add(feature);
             }
         }
@@ -109,6 +138,24 @@ public record ColumnRoles(String sequenceId, String time, List<String> numericFe
             }
         }
         for (String feature : features) {
+            if (!hasColumn(schema, feature)) {
+                numeric.add(feature); // an element of a matrix column, checked above
+                continue;
+            }
+            if (wide && isMatrix(schema.apply(feature).dataType())) {
+                if (spec.categoricalColumns() != null && spec.categoricalColumns().contains(feature)) {
+                    throw mistyped(feature, "an array of string, integer or boolean categories",
+                            schema.apply(feature).dataType());
+                }
+                Integer width = matrixWidths.get(feature);
+                if (width == null) {
+                    throw new IllegalStateException("the width of matrix column \"" + feature + "\" was not measured");
+                }
+                for (int i = 0; i < width; i++) {
+                    numeric.add(matrixElement(feature, i));
+                }
+                continue;
+            }
             DataType type = elementType(schema.apply(feature).dataType(), wide, feature, "feature");
             boolean isCategorical = spec.categoricalColumns() == null
                     ? type instanceof StringType || type instanceof BooleanType
@@ -167,6 +214,12 @@ public record ColumnRoles(String sequenceId, String time, List<String> numericFe
     private static boolean isIntegral(DataType type) {
         return type instanceof NumericType && !(type instanceof DecimalType)
                 && !type.typeName().equals("float") && !type.typeName().equals("double");
+    }
+
+    private static boolean isMatrixElement(StructType schema, String name) {
+        java.util.Map.Entry<String, Integer> element = parseMatrixElement(name);
+        return element != null && hasColumn(schema, element.getKey())
+                && isMatrix(schema.apply(element.getKey()).dataType());
     }
 
     private static boolean hasColumn(StructType schema, String name) {

@@ -89,7 +89,9 @@ public final class ScoringRun {
             roles.labels().stream().filter(l -> !copy.contains(l)).forEach(copy::add);
         }
         copy.remove(roles.sequenceId());
-        copy.remove(roles.time());
+        if (!spec.isPerSequence()) {
+            copy.remove(roles.time()); // per-step output has the time column already
+        }
         boolean wide = spec.layout() == DataSpec.Layout.WIDE;
         boolean[] unroll = new boolean[copy.size()];
         for (int i = 0; i < copy.size(); i++) {

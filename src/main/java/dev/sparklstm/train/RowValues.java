@@ -58,6 +58,22 @@ final class RowValues {
         return null;
     }
 
+    /** Number of elements of an array cell (a Java list or a Scala sequence, as Spark hands them out). */
+    static int size(Object array) {
+        if (array instanceof java.util.List<?> list) {
+            return list.size();
+        }
+        return ((scala.collection.Seq<?>) array).length();
+    }
+
+    /** Element {@code i} of an array cell. */
+    static Object element(Object array, int i) {
+        if (array instanceof java.util.List<?> list) {
+            return list.get(i);
+        }
+        return ((scala.collection.Seq<?>) array).apply(i);
+    }
+
     /** A categorical cell or class label as a string; integral numbers without a decimal point. */
     static String toCategory(Object value) {
         if (value == null) {

@@ -26,6 +26,10 @@ public final class SequenceAssembler implements Serializable {
     private final boolean withLabels;
     private final Set<String> declaredClasses;
     private final int[] numericIndex;
+    /** For a numeric feature held in a matrix column, its element in each step's vector; else -1. */
+    private final int[] numericElement;
+    /** Vector width of each matrix column, by input column index. */
+    private final java.util.Map<Integer, Integer> matrixWidths = new java.util.TreeMap<>();
     private final int[] categoricalIndex;
     private final int[] labelIndex;
     private final int idIndex;
@@ -41,7 +45,18 @@ public final class SequenceAssembler implements Serializable {
         this.classification = spec.isClassification();
         this.perSequence = spec.isPerSequence();
         this.declaredClasses = spec.classes().isEmpty() ? null : new HashSet<>(spec.classes());
-        this.numericIndex = indices(inputSchema, roles.numericFeatures());
+        this.numericIndex = new int[roles.numericFeatures().size()];
+        this.numericElement = new int[numericIndex.length];
+        for (int c = 0; c < numericIndex.length; c++) {
+            String name = roles.numericFeatures().get(c);
+            java.util.Map.Entry<String, Integer> element = List.of(inputSchema.fieldNames()).contains(name) ? null
+                    : ColumnRoles.parseMatrixElement(name);
+            numericIndex[c] = inputSchema.fieldIndex(element == null ? name : element.getKey());
+            numericElement[c] = element == null ? -1 : element.getValue();
+            if (element != null) {
+                matrixWidths.merge(numericIndex[c], element.getValue() + 1, Math::max);
+            }
+        }
         this.categoricalIndex = indices(inputSchema, roles.categoricalFeatures());
         this.labelIndex = indices(inputSchema, roles.labels());
         this.idIndex = inputSchema.fieldIndex(roles.sequenceId());
@@ -66,8 +81,20 @@ public final class SequenceAssembler implements Serializable {
 
     /** Why the feature cells of a step cannot be used, or null. {@code cell(i)} reads input column i. */
     String featureProblem(CellReader cells, int step) {
+        for (java.util.Map.Entry<Integer, Integer> matrix : matrixWidths.entrySet()) {
+            Object vector = cells.cell(matrix.getKey(), step);
+            String column = roles.numericFeatures().get(indexOf(numericIndex, matrix.getKey()));
+            column = ColumnRoles.parseMatrixElement(column).getKey();
+            if (vector == null) {
+                return "feature vector \"" + column + "\" is null";
+            }
+            if (RowValues.size(vector) != matrix.getValue()) {
+                return "feature vector \"" + column + "\" has " + RowValues.size(vector) + " values, expected "
+                        + matrix.getValue();
+            }
+        }
         for (int c = 0; c < numericIndex.length; c++) {
-            String problem = RowValues.numericProblem(cells.cell(numericIndex[c], step),
+            String problem = RowValues.numericProblem(numericCell(cells, c, step),
                     roles.numericFeatures().get(c), "feature");
             if (problem != null) {
                 return problem;
@@ -116,7 +143,7 @@ public final class SequenceAssembler implements Serializable {
         String[] categorical = new String[length * categoricalCount];
         for (int t = 0; t < length; t++) {
             for (int c = 0; c < numericCount; c++) {
-                numeric[t * numericCount + c] = RowValues.toDouble(cells.cell(numericIndex[c], t));
+                numeric[t * numericCount + c] = RowValues.toDouble(numericCell(cells, c, t));
             }
             for (int c = 0; c < categoricalCount; c++) {
                 categorical[t * categoricalCount + c] = RowValues.toCategory(cells.cell(categoricalIndex[c], t));
@@ -170,6 +197,20 @@ public final class SequenceAssembler implements Serializable {
             rejected.add(withReason(rows.get(i), reason));
         }
         return AssembledSequence.rejected(rejected);
+    }
+
+    private Object numericCell(CellReader cells, int c, int step) {
+        Object cell = cells.cell(numericIndex[c], step);
+        return numericElement[c] < 0 || cell == null ? cell : RowValues.element(cell, numericElement[c]);
+    }
+
+    private static int indexOf(int[] values, int value) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == value) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no numeric feature reads column " + value);
     }
 
     private static int[] indices(StructType schema, List<String> columns) {

@@ -1,0 +1,227 @@
+package dev.sparklstm.score;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sparklstm.jobs.ScoreJob;
+import dev.sparklstm.jobs.TrainJob;
+import dev.sparklstm.jobs.TrainOptions;
+import dev.sparklstm.model.ModelFiles;
+import dev.sparklstm.model.ModelMetadata;
+import dev.sparklstm.samples.SampleGenerator;
+import dev.sparklstm.sequence.FeatureEncoder;
+import dev.sparklstm.sequence.MinibatchBuilder;
+import dev.sparklstm.sequence.SequenceRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The scoring job on models trained by the training job. */
+class ScoreJobTest {
+    private static SparkSession spark;
+    @TempDir
+    static Path shared;
+    private static Path sensorModel;
+    private static Path addingModel;
+
+    @TempDir
+    Path temp;
+
+    @BeforeAll
+    static void trainModels() {
+        spark = SparkSession.builder().master("local[2]").appName("ScoreJobTest")
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+        TrainJob.run(spark, TrainOptions.parse("--output", shared.resolve("sensor").toString(),
+                "--set", "train.epochs=2", "--set", "model.layers=16,16"), quiet());
+        TrainJob.run(spark, TrainOptions.parse("--config", "conf/adding-regression.properties",
+                "--output", shared.resolve("adding").toString(), "--set", "train.epochs=2"), quiet());
+        sensorModel = shared.resolve("sensor/model");
+        addingModel = shared.resolve("adding/model");
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        spark.stop();
+    }
+
+    private ScoreResult score(String... args) {
+        return ScoreJob.run(spark, ScoreOptions.parse(args), quiet());
+    }
+
+    private List<Row> predictions(Path out, String... order) {
+        return spark.read().parquet(out.resolve("predictions").toString()).orderBy(order[0],
+                Arrays.stream(order).skip(1).toArray(String[]::new)).collectAsList();
+    }
+
+    @Test
+    void perStepScoresEqualPlainDl4jOnEachWholeSequence() throws Exception {
+        Path out = temp.resolve("scores");
+        ScoreResult result = score("--model", sensorModel.toString(), "--output", out.toString(),
+                "--set", "score.batch-size=7");
+        assertEquals(15880, result.inputRows());
+        assertEquals(15880, result.scoredRows());
+        assertEquals(0, result.rejectedRows());
+        assertTrue(result.metrics().get("accuracy") > 0.6, "accuracy " + result.metrics());
+        assertTrue(Files.exists(out.resolve("summary.json")));
+        assertEquals(0, spark.read().parquet(out.resolve("rejected").toString()).count());
+
+        List<Row> rows = predictions(out, "seq_id", "t");
+        assertEquals(List.of("seq_id", "t", "label", "prediction", "probabilities"),
+                List.of(rows.get(0).schema().fieldNames()));
+        // Reference: the saved model loaded with plain DL4J, one unpadded sequence at a time.
+        ModelMetadata metadata = ModelMetadata.fromJson(Files.readString(sensorModel.resolve("metadata.json")));
+        MultiLayerNetwork network = ModelFiles.fromBytes(Files.readAllBytes(sensorModel.resolve("model.zip")));
+        FeatureEncoder encoder = metadata.encoder();
+        SampleGenerator generator = new SampleGenerator(20, 60, 7);
+        int index = 0;
+        for (int i = 0; i < 40; i++) {
+            SampleGenerator.SensorSequence s = generator.sensor(i);
+            INDArray expected = network.output(new MinibatchBuilder(encoder).buildUnlabelled(List.of(sensorRecord(s)))
+                    .getFeatures());
+            for (int t = 0; t < s.length(); t++, index++) {
+                Row row = rows.get(index);
+                assertEquals(s.seqId(), row.getString(0));
+                assertEquals(t, row.getInt(1));
+                assertEquals(s.label()[t], row.getString(2));
+                List<Double> probabilities = row.getList(4);
+                int best = 0;
+                for (int k = 0; k < 3; k++) {
+                    assertEquals(expected.getDouble(0, k, t), probabilities.get(k), 1e-6, s.seqId() + " t=" + t);
+                    best = probabilities.get(k) > probabilities.get(best) ? k : best;
+                }
+                assertEquals(encoder.classes().get(best), row.getString(3));
+            }
+        }
+    }
+
+    @Test
+    void partitioningAndChunkingDoNotChangeTheScores() {
+        Path one = temp.resolve("one");
+        Path three = temp.resolve("three");
+        Path chunked = temp.resolve("chunked");
+        score("--model", sensorModel.toString(), "--output", one.toString(), "--set", "score.partitions=1");
+        score("--model", sensorModel.toString(), "--output", three.toString(), "--set", "score.partitions=3");
+        score("--model", sensorModel.toString(), "--output", chunked.toString(), "--set", "score.chunk-length=7");
+        List<Row> a = predictions(one, "seq_id", "t");
+        List<Row> b = predictions(three, "seq_id", "t");
+        List<Row> c = predictions(chunked, "seq_id", "t");
+        assertEquals(a, b, "1 vs 3 partitions");
+        assertEquals(a.size(), c.size());
+        for (int i = 0; i < a.size(); i++) {
+            List<Double> whole = a.get(i).getList(4);
+            List<Double> inChunks = c.get(i).getList(4);
+            for (int k = 0; k < whole.size(); k++) {
+                assertEquals(whole.get(k), inChunks.get(k), 1e-5, "row " + i);
+            }
+        }
+    }
+
+    @Test
+    void perSequenceRegressionScoresOneRowPerSequenceAlsoInChunks() {
+        Path whole = temp.resolve("whole");
+        Path chunked = temp.resolve("chunked");
+        ScoreResult result = score("--model", addingModel.toString(), "--input", "data-samples/adding-steps.parquet",
+                "--output", whole.toString(), "--set", "score.pass-through=t");
+        score("--model", addingModel.toString(), "--input", "data-samples/adding-steps.parquet",
+                "--output", chunked.toString(), "--set", "score.chunk-length=4");
+        assertEquals(11886, result.scoredRows());
+        assertTrue(result.metrics().get("rmse") < 0.4, "metrics " + result.metrics());
+        List<Row> a = predictions(whole, "seq_id");
+        List<Row> b = predictions(chunked, "seq_id");
+        assertEquals(600, a.size());
+        assertEquals(List.of("seq_id", "t", "target", "sequence_length", "prediction_target"),
+                List.of(a.get(0).schema().fieldNames()));
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).getLong(0), b.get(i).getLong(0));
+            assertEquals(a.get(i).getDouble(4), b.get(i).getDouble(4), 1e-5, "sequence " + a.get(i).getLong(0));
+            assertEquals(a.get(i).getInt(1) + 1, a.get(i).getInt(3), "last step's time passes through");
+        }
+    }
+
+    @Test
+    void corruptedOrTruncatedModelFilesAreRefused() throws Exception {
+        for (String damage : List.of("corrupt", "truncate")) {
+            Path copy = temp.resolve(damage + "-model");
+            Files.createDirectories(copy);
+            Files.copy(sensorModel.resolve("metadata.json"), copy.resolve("metadata.json"));
+            byte[] bytes = Files.readAllBytes(sensorModel.resolve("model.zip"));
+            if (damage.equals("corrupt")) {
+                bytes[bytes.length / 2] ^= 0x5a;
+            } else {
+                bytes = Arrays.copyOf(bytes, bytes.length / 2);
+            }
+            Files.write(copy.resolve("model.zip"), bytes);
+            Path out = temp.resolve(damage + "-out");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> score("--model", copy.toString(), "--output", out.toString()));
+            assertTrue(e.getMessage().contains("is corrupted or truncated: its SHA-256"), e.getMessage());
+            assertFalse(Files.exists(out));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> score("--model", temp.toString(), "--output", temp.resolve("o").toString()));
+        assertTrue(e.getMessage().contains("is not a spark-lstm model directory"), e.getMessage());
+    }
+
+    @Test
+    void inputOfAnotherTaskOrMissingAFeatureIsRefusedBeforeWriting() throws Exception {
+        Path out = temp.resolve("out");
+        IllegalArgumentException otherTask = assertThrows(IllegalArgumentException.class, () -> score(
+                "--model", addingModel.toString(), "--output", out.toString()));
+        assertTrue(otherTask.getMessage().contains("missing feature (config columns.features) column \"value\""),
+                otherTask.getMessage());
+        String input = temp.resolve("no-pressure.parquet").toString();
+        spark.read().parquet("data-samples/sensor-steps.parquet").drop("pressure").write().parquet(input);
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> score(
+                "--model", sensorModel.toString(), "--input", input, "--output", out.toString()));
+        assertTrue(missing.getMessage().contains("column \"pressure\""), missing.getMessage());
+        assertFalse(Files.exists(out));
+        IllegalArgumentException modelKey = assertThrows(IllegalArgumentException.class, () -> ScoreOptions.parse(
+                "--model", "m", "--output", "o", "--set", "model.layers=8"));
+        assertTrue(modelKey.getMessage().contains("model.layers cannot be set when scoring"), modelKey.getMessage());
+    }
+
+    @Test
+    void unseenCategoriesUseTheUnknownSlotAndUnlabelledInputScores() {
+        String input = temp.resolve("unseen.parquet").toString();
+        spark.read().parquet("data-samples/sensor-steps.parquet")
+                .withColumn("mode", org.apache.spark.sql.functions.lit("turbo")).drop("label")
+                .write().parquet(input);
+        Path out = temp.resolve("unseen-out");
+        ScoreResult result = score("--model", sensorModel.toString(), "--input", input, "--output", out.toString());
+        assertEquals(15880, result.scoredRows());
+        assertTrue(result.metrics().isEmpty());
+        assertEquals(List.of("seq_id", "t", "prediction", "probabilities"),
+                List.of(spark.read().parquet(out.resolve("predictions").toString()).schema().fieldNames()));
+    }
+
+    private static SequenceRecord sensorRecord(SampleGenerator.SensorSequence s) {
+        int n = s.length();
+        double[] numeric = new double[n * 3];
+        for (int t = 0; t < n; t++) {
+            numeric[t * 3] = s.temperature()[t];
+            numeric[t * 3 + 1] = s.vibration()[t];
+            numeric[t * 3 + 2] = s.pressure()[t];
+        }
+        return new SequenceRecord(s.seqId(), n, numeric, s.mode().clone(), null, null);
+    }
+
+    private static PrintStream quiet() {
+        return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    }
+}
