@@ -14,7 +14,11 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.layers.RecurrentLayer;
+import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -115,25 +119,50 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
         int outputs = encoder.outputSize();
         float[] values = new float[layout.perSequence ? outputs : outputs * length];
         network.rnnClearPreviousState();
+        INDArray last = null;
         try {
             for (int start = 0; start < length; start += chunkLength) {
                 int end = Math.min(length, start + chunkLength);
                 INDArray chunk = features.get(NDArrayIndex.all(), NDArrayIndex.all(),
                         NDArrayIndex.interval(start, end)).dup('c');
-                float[] part = network.rnnTimeStep(chunk).dup('c').data().asFloat();
                 if (layout.perSequence) {
-                    System.arraycopy(part, 0, values, 0, outputs);
-                } else {
-                    int width = end - start;
-                    for (int k = 0; k < outputs; k++) {
-                        System.arraycopy(part, k * width, values, k * length + start, width);
-                    }
+                    last = lastStepOfChunk(network, chunk);
+                    continue;
                 }
+                float[] part = network.rnnTimeStep(chunk).dup('c').data().asFloat();
+                int width = end - start;
+                for (int k = 0; k < outputs; k++) {
+                    System.arraycopy(part, k * width, values, k * length + start, width);
+                }
+            }
+            if (layout.perSequence) {
+                INDArray output = network.getLayer(network.getnLayers() - 1)
+                        .activate(last, false, LayerWorkspaceMgr.noWorkspaces());
+                System.arraycopy(output.dup('c').data().asFloat(), 0, values, 0, outputs);
             }
         } finally {
             network.rnnClearPreviousState();
         }
         emit(sequence, values, 0, layout.perSequence ? 1 : length, out);
+    }
+
+    /**
+     * Runs one chunk through the recurrent layers with {@code rnnTimeStep} (state carried) and
+     * returns the top layer's activation at the chunk's last step. DL4J M2's {@code LastTimeStep}
+     * wrapper does not support {@code rnnTimeStep} (it hands the full sequence to the dense output
+     * layer), so the per-sequence network is driven layer by layer and its output layer is applied
+     * once, after the last chunk.
+     */
+    private static INDArray lastStepOfChunk(MultiLayerNetwork network, INDArray chunk) {
+        INDArray x = chunk;
+        for (int i = 0; i < network.getnLayers() - 1; i++) {
+            Layer layer = network.getLayer(i);
+            if (layer instanceof BaseWrapperLayer wrapper) {
+                layer = wrapper.getUnderlying();
+            }
+            x = ((RecurrentLayer) layer).rnnTimeStep(x, LayerWorkspaceMgr.noWorkspaces());
+        }
+        return x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(x.size(2) - 1)).dup('c');
     }
 
     /** Output rows of one sequence; its predictions start at {@code offset} in [outputs, steps] order. */

@@ -50,6 +50,33 @@ public record SequenceSource(JavaRDD<Row> rows, FlatMapFunction<Iterator<Row>, A
                 keepRows));
     }
 
+    /**
+     * The vector width of each wide-layout matrix column ({@code array<array<number>>}), read from
+     * the first row with at least one step; a column with no step in any row is an error.
+     */
+    public static java.util.Map<String, Integer> matrixWidths(Dataset<Row> input, DataSpec spec) {
+        java.util.Map<String, Integer> widths = new java.util.HashMap<>();
+        if (spec.layout() != DataSpec.Layout.WIDE) {
+            return widths;
+        }
+        for (org.apache.spark.sql.types.StructField field : input.schema().fields()) {
+            if (!ColumnRoles.isMatrix(field.dataType())) {
+                continue;
+            }
+            Column column = col(field.name());
+            List<Row> first = input.where(org.apache.spark.sql.functions.size(column).gt(0)
+                            .and(org.apache.spark.sql.functions.element_at(column, 1).isNotNull()))
+                    .select(org.apache.spark.sql.functions.size(org.apache.spark.sql.functions.element_at(column, 1)))
+                    .takeAsList(1);
+            if (first.isEmpty() || first.get(0).getInt(0) <= 0) {
+                throw new IllegalArgumentException("matrix column \"" + field.name() + "\" has no non-empty feature "
+                        + "vector in any row, so its width is unknown");
+            }
+            widths.put(field.name(), first.get(0).getInt(0));
+        }
+        return widths;
+    }
+
     /** The input schema plus the reason column of {@code rejected/} (named so it clashes with no input column). */
     public static StructType rejectedSchema(StructType input) {
         String name = "reject_reason";

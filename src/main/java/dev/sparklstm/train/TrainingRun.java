@@ -73,7 +73,7 @@ public final class TrainingRun {
         DataSpec spec = config.data();
         String location = InputReader.resolvePath(spec);
         Dataset<Row> input = InputReader.read(spark, spec);
-        ColumnRoles roles = ColumnRoles.resolve(spec, input.schema(), true);
+        ColumnRoles roles = ColumnRoles.resolve(spec, input.schema(), true, SequenceSource.matrixWidths(input, spec));
         console.printf("input %s%n  sequence id \"%s\"%s, numeric features %s, categorical features %s, labels %s%n",
                 location, roles.sequenceId(), roles.time().isEmpty() ? "" : ", time \"" + roles.time() + "\"",
                 roles.numericFeatures(), roles.categoricalFeatures(), roles.labels());

@@ -121,15 +121,10 @@ class ScoreJobTest {
         List<Row> a = predictions(one, "seq_id", "t");
         List<Row> b = predictions(three, "seq_id", "t");
         List<Row> c = predictions(chunked, "seq_id", "t");
-        assertEquals(a, b, "1 vs 3 partitions");
-        assertEquals(a.size(), c.size());
-        for (int i = 0; i < a.size(); i++) {
-            List<Double> whole = a.get(i).getList(4);
-            List<Double> inChunks = c.get(i).getList(4);
-            for (int k = 0; k < whole.size(); k++) {
-                assertEquals(whole.get(k), inChunks.get(k), 1e-5, "row " + i);
-            }
-        }
+        // Other partitionings put other sequences in a minibatch; BLAS then sums in another order,
+        // so probabilities may differ in the last float bits, never more.
+        assertSameScores(a, b, 1e-6, "1 vs 3 partitions");
+        assertSameScores(a, c, 1e-5, "whole vs chunks of 7 steps");
     }
 
     @Test
@@ -148,9 +143,12 @@ class ScoreJobTest {
         assertEquals(List.of("seq_id", "t", "target", "sequence_length", "prediction_target"),
                 List.of(a.get(0).schema().fieldNames()));
         for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.get(i).getLong(0), b.get(i).getLong(0));
-            assertEquals(a.get(i).getDouble(4), b.get(i).getDouble(4), 1e-5, "sequence " + a.get(i).getLong(0));
-            assertEquals(a.get(i).getInt(1) + 1, a.get(i).getInt(3), "last step's time passes through");
+            Row x = a.get(i);
+            Row y = b.get(i);
+            assertEquals(x.getLong(0), y.getLong(0));
+            assertEquals((double) x.getAs("prediction_target"), (double) y.getAs("prediction_target"), 1e-5,
+                    "sequence " + x.getLong(0));
+            assertEquals(x.getInt(1) + 1, x.getInt(3), "last step's time passes through");
         }
     }
 
@@ -208,6 +206,22 @@ class ScoreJobTest {
         assertTrue(result.metrics().isEmpty());
         assertEquals(List.of("seq_id", "t", "prediction", "probabilities"),
                 List.of(spark.read().parquet(out.resolve("predictions").toString()).schema().fieldNames()));
+    }
+
+    private static void assertSameScores(List<Row> expected, List<Row> actual, double tolerance, String what) {
+        assertEquals(expected.size(), actual.size(), what);
+        for (int i = 0; i < expected.size(); i++) {
+            Row e = expected.get(i);
+            Row a = actual.get(i);
+            for (int c = 0; c < 4; c++) {
+                assertEquals(e.get(c), a.get(c), what + " row " + i);
+            }
+            List<Double> pe = e.getList(4);
+            List<Double> pa = a.getList(4);
+            for (int k = 0; k < pe.size(); k++) {
+                assertEquals(pe.get(k), pa.get(k), tolerance, what + " row " + i);
+            }
+        }
     }
 
     private static SequenceRecord sensorRecord(SampleGenerator.SensorSequence s) {

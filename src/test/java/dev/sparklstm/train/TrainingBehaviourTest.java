@@ -122,4 +122,28 @@ class TrainingBehaviourTest {
         assertEquals("timestamp", metadata.inputSchema().get(1).type());
         assertTrue(Double.isFinite(result.last().validationAccuracy()));
     }
+
+    @Test
+    void wideMatrixColumnTrainsAndScores() throws Exception {
+        String input = temp.resolve("matrix.parquet").toString();
+        spark.read().parquet("data-samples/adding-wide.parquet")
+                .selectExpr("seq_id", "transform(arrays_zip(value, marker), s -> array(s.value, s.marker)) AS steps",
+                        "target")
+                .write().parquet(input);
+        Path out = temp.resolve("matrix-run");
+        TrainResult result = TrainJob.run(spark, TrainOptions.parse("--config", "conf/adding-wide-regression.properties",
+                "--input", input, "--output", out.toString(), "--set", "columns.features=steps",
+                "--set", "train.epochs=8"), TrainJobEndToEndTest.quiet());
+        assertEquals(600, result.inputRows());
+        assertTrue(result.last().validationRmse() < 0.6 * result.baselineMetric(),
+                "validation RMSE " + result.last().validationRmse() + " vs baseline " + result.baselineMetric());
+        ModelMetadata metadata = ModelMetadata.fromJson(Files.readString(out.resolve("model/metadata.json")));
+        assertEquals(List.of("steps[0]", "steps[1]"), metadata.columns().numericFeatures());
+
+        dev.sparklstm.score.ScoreResult scored = dev.sparklstm.jobs.ScoreJob.run(spark,
+                dev.sparklstm.score.ScoreOptions.parse("--model", out.resolve("model").toString(), "--input", input,
+                        "--output", temp.resolve("matrix-scores").toString()), TrainJobEndToEndTest.quiet());
+        assertEquals(600, scored.scoredRows());
+        assertEquals(result.last().validationRmse(), scored.metrics().get("rmse"), 0.1);
+    }
 }
