@@ -35,38 +35,14 @@ public final class GenerateSamplesJob {
     }
 
     public static void main(String[] args) {
-        GenerateSamplesOptions options;
-        try {
-            options = GenerateSamplesOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println("run with --help for the options");
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.print(GenerateSamplesOptions.usage());
-            return;
-        }
-        int status = 0;
-        SparkSession spark = JobSupport.session("spark-lstm generate-samples", options.master());
-        try {
-            long start = System.nanoTime();
-            Result r = run(spark, options);
-            System.out.printf(Locale.ROOT, "wrote %d rows (%d %s sequences, %s layout, %s, %d partitions) to %s"
-                    + " in %.1f s%n", r.rows(), r.sequences(), lower(r.kind()), lower(r.layout()), lower(r.format()),
-                    r.partitions(), r.output(), (System.nanoTime() - start) / 1e9);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            status = 2;
-        } catch (RuntimeException e) {
-            System.err.println("error: generating samples failed: " + e);
-            e.printStackTrace();
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        System.exit(status);
+        JobSupport.main("spark-lstm generate-samples", args, GenerateSamplesOptions::parse,
+                GenerateSamplesOptions::usage, (spark, options) -> {
+                    long start = System.nanoTime();
+                    Result r = run(spark, options);
+                    System.out.printf(Locale.ROOT, "wrote %d rows (%d %s sequences, %s layout, %s, %d partitions) to %s"
+                            + " in %.1f s%n", r.rows(), r.sequences(), lower(r.kind()), lower(r.layout()),
+                            lower(r.format()), r.partitions(), r.output(), (System.nanoTime() - start) / 1e9);
+                });
     }
 
     /**

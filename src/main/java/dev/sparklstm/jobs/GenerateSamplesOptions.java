@@ -1,5 +1,6 @@
 package dev.sparklstm.jobs;
 
+import dev.sparklstm.config.JobOptions;
 import dev.sparklstm.samples.SampleGenerator;
 import java.util.HashMap;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.Map;
  * @param help       whether only help was asked for (then nothing else is set or validated)
  */
 public record GenerateSamplesOptions(Kind kind, Layout layout, long sequences, int minLength, int maxLength,
-        long seed, Format format, int partitions, String output, boolean overwrite, String master, boolean help) {
+        long seed, Format format, int partitions, String output, boolean overwrite, String master, boolean help)
+        implements JobOptions {
 
     static final long MAX_SEQUENCES = 1_000_000_000_000L;
     static final int MAX_PARTITIONS = 100_000;

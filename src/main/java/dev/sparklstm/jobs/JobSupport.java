@@ -1,9 +1,13 @@
 package dev.sparklstm.jobs;
 
+import dev.sparklstm.config.JobOptions;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
-/** Session setup shared by the jobs. */
+/** Session setup and the {@code main} pattern shared by the jobs. */
 final class JobSupport {
     private JobSupport() {
     }
@@ -21,5 +25,41 @@ final class JobSupport {
             builder.master("local[*]");
         }
         return builder.getOrCreate();
+    }
+
+    /**
+     * Runs a job from its command line and exits: 0 on success (or after printing the usage),
+     * 2 when the options, configuration or input are wrong ({@link IllegalArgumentException},
+     * checked before Spark starts where possible), 1 on any other failure.
+     */
+    static <O extends JobOptions> void main(String appName, String[] args, Function<String[], O> parse,
+                                            Supplier<String> usage, BiConsumer<SparkSession, O> run) {
+        O options;
+        try {
+            options = parse.apply(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage() + " (run with --help for the options)");
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.print(usage.get());
+            return;
+        }
+        int status = 0;
+        SparkSession spark = session(appName, options.master());
+        try {
+            run.accept(spark, options);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            status = 2;
+        } catch (RuntimeException e) {
+            System.err.println("error: " + appName + " failed: " + e);
+            e.printStackTrace();
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        System.exit(status);
     }
 }

@@ -16,33 +16,8 @@ public final class ScoreJob {
     }
 
     public static void main(String[] args) {
-        ScoreOptions options;
-        try {
-            options = ScoreOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.print(ScoreOptions.usage());
-            return;
-        }
-        int status = 0;
-        SparkSession spark = JobSupport.session("spark-lstm score", options.master());
-        try {
-            run(spark, options, System.out);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            status = 2;
-        } catch (RuntimeException e) {
-            System.err.println("error: " + e);
-            e.printStackTrace();
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        System.exit(status);
+        JobSupport.main("spark-lstm score", args, ScoreOptions::parse, ScoreOptions::usage,
+                (spark, options) -> run(spark, options, System.out));
     }
 
     /** Scores with parsed options on an existing session. */

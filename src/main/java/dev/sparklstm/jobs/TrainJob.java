@@ -15,33 +15,8 @@ public final class TrainJob {
     }
 
     public static void main(String[] args) {
-        TrainOptions options;
-        try {
-            options = TrainOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.print(TrainOptions.usage());
-            return;
-        }
-        int status = 0;
-        SparkSession spark = JobSupport.session("spark-lstm train", options.master());
-        try {
-            run(spark, options, System.out);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            status = 2;
-        } catch (RuntimeException e) {
-            System.err.println("error: " + e);
-            e.printStackTrace();
-            status = 1;
-        } finally {
-            spark.stop();
-        }
-        System.exit(status);
+        JobSupport.main("spark-lstm train", args, TrainOptions::parse, TrainOptions::usage,
+                (spark, options) -> run(spark, options, System.out));
     }
 
     /** Trains with parsed options on an existing session. */

@@ -1,5 +1,6 @@
 package dev.sparklstm.jobs;
 
+import dev.sparklstm.config.JobOptions;
 import dev.sparklstm.config.ConfigKey;
 import dev.sparklstm.config.Settings;
 import dev.sparklstm.config.TrainConfig;
@@ -17,7 +18,8 @@ import java.util.List;
  * @param master    Spark master, or null to keep spark-submit's (local[*] when there is none)
  * @param help      whether only help was asked for
  */
-public record TrainOptions(TrainConfig config, String output, boolean overwrite, String master, boolean help) {
+public record TrainOptions(TrainConfig config, String output, boolean overwrite, String master, boolean help)
+        implements JobOptions {
 
     /** Parses arguments; throws {@link IllegalArgumentException} naming the offending option. */
     public static TrainOptions parse(String... args) {

@@ -1,5 +1,6 @@
 package dev.sparklstm.score;
 
+import dev.sparklstm.config.JobOptions;
 import dev.sparklstm.config.ConfigKey;
 import dev.sparklstm.config.Settings;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.Set;
  * @param help      whether only help was asked for
  */
 public record ScoreOptions(String model, String input, String output, boolean overwrite, String master,
-                           List<String> overrides, boolean help) {
+                           List<String> overrides, boolean help) implements JobOptions {
 
     /** Keys that scoring accepts with --set. */
     static final Set<ConfigKey> SCORING_KEYS = Set.of(ConfigKey.INPUT_FORMAT, ConfigKey.INPUT_BAD_ROWS,
