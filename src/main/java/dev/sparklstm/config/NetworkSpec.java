@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * The network: stacked LSTM layer sizes, regularization, updater, clipping and truncated BPTT.
  *
+ * @param cell              recurrent cell
  * @param layerSizes        hidden sizes of the LSTM layers, bottom first
  * @param dropout           dropout probability on LSTM inputs (0 = off)
  * @param l2                L2 coefficient (0 = off)
@@ -19,6 +20,7 @@ import java.util.List;
  * @param tbpttBackwardLength truncated BPTT backward length, 0 for full BPTT
  */
 public record NetworkSpec(
+        Cell cell,
         List<Integer> layerSizes,
         double dropout,
         double l2,
@@ -30,6 +32,9 @@ public record NetworkSpec(
         double clippingThreshold,
         int tbpttLength,
         int tbpttBackwardLength) implements Serializable {
+
+    /** Recurrent cells. */
+    public enum Cell { LSTM, RNN }
 
     /** Optimizers. */
     public enum Updater { ADAM, SGD, RMSPROP }
@@ -70,12 +75,17 @@ public record NetworkSpec(
         if (sizes.isEmpty() || sizes.size() > 16) {
             throw s.invalid(ConfigKey.MODEL_LAYERS, "a comma-separated list of 1 to 16 layer sizes");
         }
+        Cell cell = Cell.valueOf(DataSpec.enumName(s.getChoice(ConfigKey.MODEL_CELL, "lstm", "rnn")));
         int tbptt;
         String rawTbptt = s.get(ConfigKey.MODEL_TBPTT_LENGTH);
         if (rawTbptt.equalsIgnoreCase("auto")) {
-            tbptt = data.isPerSequence() ? 0 : AUTO_TBPTT_LENGTH;
+            tbptt = data.isPerSequence() || cell == Cell.RNN ? 0 : AUTO_TBPTT_LENGTH;
         } else {
             tbptt = s.getInt(ConfigKey.MODEL_TBPTT_LENGTH, 0, 100_000);
+            if (tbptt > 0 && cell == Cell.RNN) {
+                throw new IllegalArgumentException("config model.tbptt-length must be 0 or auto for model.cell=rnn "
+                        + "(DL4J M2's SimpleRnn computes wrong gradients under truncated BPTT), got '" + rawTbptt + "'");
+            }
             if (tbptt > 0 && data.isPerSequence()) {
                 throw new IllegalArgumentException("config model.tbptt-length must be 0 or auto for task.output="
                         + "per-sequence (DL4J's truncated BPTT gives gradient only to the last segment of a "
@@ -88,6 +98,7 @@ public record NetworkSpec(
                     + "full BPTT (model.tbptt-length resolves to 0), got '" + backward + "'");
         }
         return new NetworkSpec(
+                cell,
                 sizes,
                 s.getDouble(ConfigKey.MODEL_DROPOUT, 0.0, 1.0, true),
                 s.getDouble(ConfigKey.MODEL_L2, 0.0, 10.0, false),

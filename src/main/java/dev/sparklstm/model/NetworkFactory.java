@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -24,7 +25,8 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * Builds the network for a task: stacked LSTM layers (tanh cell, sigmoid gates) and an output
+ * Builds the network for a task: stacked LSTM layers (tanh cell, sigmoid gates; or plain tanh RNN
+ * layers for comparisons) and an output
  * layer that fits the task. Per-step tasks end in an {@link RnnOutputLayer}; per-sequence tasks
  * wrap the top LSTM in {@link LastTimeStep}, which reads each sequence's last unmasked step, and
  * end in a dense {@link OutputLayer}. Networks are FLOAT: a DOUBLE network's LastTimeStep output
@@ -34,12 +36,19 @@ public final class NetworkFactory {
     private NetworkFactory() {
     }
 
-    /** The configuration of a network with {@code inputs} features per step and {@code outputs} outputs. */
+    /** The configuration of a FLOAT network with {@code inputs} features per step and {@code outputs} outputs. */
     public static MultiLayerConfiguration configuration(NetworkSpec spec, int inputs, int outputs,
                                                         boolean classification, boolean perSequence) {
+        return configuration(spec, inputs, outputs, classification, perSequence, DataType.FLOAT);
+    }
+
+    /** The configuration with an explicit data type (DOUBLE only for gradient checks). */
+    public static MultiLayerConfiguration configuration(NetworkSpec spec, int inputs, int outputs,
+                                                        boolean classification, boolean perSequence,
+                                                        DataType dataType) {
         NeuralNetConfiguration.Builder builder = new NeuralNetConfiguration.Builder()
                 .seed(spec.seed())
-                .dataType(DataType.FLOAT)
+                .dataType(dataType)
                 .weightInit(WeightInit.XAVIER)
                 .updater(updater(spec));
         switch (spec.clipping()) {
@@ -56,15 +65,15 @@ public final class NetworkFactory {
         NeuralNetConfiguration.ListBuilder list = builder.list();
         List<Integer> sizes = spec.layerSizes();
         for (int i = 0; i < sizes.size(); i++) {
-            LSTM.Builder lstm = new LSTM.Builder()
-                    .nOut(sizes.get(i))
-                    .activation(Activation.TANH)
-                    .gateActivationFunction(Activation.SIGMOID);
+            org.deeplearning4j.nn.conf.layers.BaseRecurrentLayer.Builder<?> cell = spec.cell() == NetworkSpec.Cell.RNN
+                    ? new SimpleRnn.Builder().nOut(sizes.get(i)).activation(Activation.TANH)
+                    : new LSTM.Builder().nOut(sizes.get(i)).activation(Activation.TANH)
+                            .gateActivationFunction(Activation.SIGMOID);
             if (spec.dropout() > 0) {
                 // DL4J's dropOut(x) takes the probability of *retaining* an activation.
-                lstm.dropOut(1.0 - spec.dropout());
+                cell.dropOut(1.0 - spec.dropout());
             }
-            Layer layer = lstm.build();
+            Layer layer = cell.build();
             if (perSequence && i == sizes.size() - 1) {
                 layer = new LastTimeStep(layer);
             }

@@ -232,6 +232,19 @@ class ConfigTest {
     }
 
     @Test
+    void plainRnnCellTrainsWithFullBptt() {
+        assertEquals(NetworkSpec.Cell.LSTM, parse().network().cell());
+        NetworkSpec rnn = parse("model.cell=rnn").network();
+        assertEquals(NetworkSpec.Cell.RNN, rnn.cell());
+        assertEquals(0, rnn.tbpttLength());
+        IllegalArgumentException e = refused("model.cell=rnn", "model.tbptt-length=10");
+        assertTrue(e.getMessage().contains("model.tbptt-length must be 0 or auto for model.cell=rnn"), e.getMessage());
+        assertTrue(e.getMessage().contains("'10'"), e.getMessage());
+        IllegalArgumentException bad = refused("model.cell=gru");
+        assertTrue(bad.getMessage().contains("config model.cell must be one of lstm, rnn, got 'gru'"), bad.getMessage());
+    }
+
+    @Test
     void positiveTbpttIsRefusedForPerSequenceTasks() {
         IllegalArgumentException e = refused("task.output=per-sequence", "model.tbptt-length=20");
         assertTrue(e.getMessage().contains("model.tbptt-length"), e.getMessage());

@@ -13,7 +13,7 @@ final class ModelTestData {
     }
 
     static NetworkSpec spec(List<Integer> layers, int tbptt) {
-        return new NetworkSpec(layers, 0.0, 0.0, NetworkSpec.Updater.ADAM, 0.01, 0.9, 42L,
+        return new NetworkSpec(NetworkSpec.Cell.LSTM, layers, 0.0, 0.0, NetworkSpec.Updater.ADAM, 0.01, 0.9, 42L,
                 NetworkSpec.Clipping.L2_NORM, 1.0, tbptt, tbptt);
     }
 

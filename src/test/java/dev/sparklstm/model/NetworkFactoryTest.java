@@ -42,7 +42,7 @@ class NetworkFactoryTest {
 
     private static NetworkSpec spec(double dropout, double l2, NetworkSpec.Updater updater, double momentum,
                                     NetworkSpec.Clipping clipping, int tbptt, int backward) {
-        return new NetworkSpec(List.of(8, 6), dropout, l2, updater, 0.05, momentum, 7L, clipping, 2.5, tbptt, backward);
+        return new NetworkSpec(NetworkSpec.Cell.LSTM, List.of(8, 6), dropout, l2, updater, 0.05, momentum, 7L, clipping, 2.5, tbptt, backward);
     }
 
     private static NetworkSpec plain(int tbptt) {
@@ -252,7 +252,7 @@ class NetworkFactoryTest {
         INDArray a = NetworkFactory.create(plain(50), 3, 2, true, false).params();
         INDArray b = NetworkFactory.create(plain(50), 3, 2, true, false).params();
         assertEquals(a, b);
-        NetworkSpec otherSeed = new NetworkSpec(List.of(8, 6), 0, 0, NetworkSpec.Updater.ADAM, 0.05, 0.9, 8L,
+        NetworkSpec otherSeed = new NetworkSpec(NetworkSpec.Cell.LSTM, List.of(8, 6), 0, 0, NetworkSpec.Updater.ADAM, 0.05, 0.9, 8L,
                 NetworkSpec.Clipping.L2_NORM, 2.5, 50, 50);
         assertNotEquals(a, NetworkFactory.create(otherSeed, 3, 2, true, false).params());
     }
@@ -274,5 +274,16 @@ class NetworkFactoryTest {
             assertEquals(conf, back, json);
             assertEquals(json, back.toJson());
         }
+    }
+
+    @Test
+    void plainRnnCellUsesSimpleRnnLayers() {
+        NetworkSpec rnn = new NetworkSpec(NetworkSpec.Cell.RNN, List.of(8, 6), 0, 0, NetworkSpec.Updater.ADAM, 0.05,
+                0.9, 7L, NetworkSpec.Clipping.L2_NORM, 1.0, 0, 0);
+        org.deeplearning4j.nn.conf.MultiLayerConfiguration conf = NetworkFactory.configuration(rnn, 4, 3, true, true);
+        assertTrue(conf.getConf(0).getLayer() instanceof org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn);
+        org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep last =
+                (org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep) conf.getConf(1).getLayer();
+        assertTrue(last.getUnderlying() instanceof org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn);
     }
 }
