@@ -81,7 +81,11 @@ public final class LongRowsToSequencesFn implements FlatMapFunction<Iterator<Row
         };
     }
 
-    AssembledSequence assemble(Object key, List<Row> rows) {
+    /**
+     * Assembles one whole group of rows (all rows of one sequence id, in time order). Public for
+     * the scoring job, which streams long sequences and assembles the short ones with this.
+     */
+    public AssembledSequence assemble(Object key, List<Row> rows) {
         if (key == null) {
             return AssembledSequence.rejected(List.of(assembler.withReason(rows.get(0),
                     "sequence id is null")));
@@ -90,34 +94,59 @@ public final class LongRowsToSequencesFn implements FlatMapFunction<Iterator<Row
         int n = rows.size();
         String[] reasons = new String[n];
         boolean invalid = false;
-        SequenceAssembler.CellReader cells = (column, step) -> rows.get(step).get(column);
         for (int i = 0; i < n; i++) {
-            Row row = rows.get(i);
-            Object order = row.get(orderIndex);
-            String reason = null;
-            if (row.get(timeIndex) == null) {
-                reason = "time \"" + timeColumn + "\" is null";
-            } else if (order == null) {
-                reason = "time \"" + timeColumn + "\" value '" + row.get(timeIndex) + "' is not a valid time";
-            } else if (i > 0 && order.equals(rows.get(i - 1).get(orderIndex))) {
-                reason = "duplicate time step " + timeColumn + "=" + row.get(timeIndex) + " in sequence " + id;
-                if (reasons[i - 1] == null) {
-                    reasons[i - 1] = reason;
-                }
+            Row previous = i > 0 ? rows.get(i - 1) : null;
+            reasons[i] = rowProblem(rows.get(i), previous, id, !perSequence || i == n - 1);
+            if (previous != null && isDuplicate(rows.get(i), previous) && reasons[i - 1] == null) {
+                reasons[i - 1] = reasons[i];
             }
-            if (reason == null) {
-                reason = assembler.featureProblem(cells, i);
-            }
-            if (reason == null && (!perSequence || i == n - 1)) {
-                reason = assembler.labelProblem(cells, i);
-            }
-            reasons[i] = reason;
-            invalid |= reasons[i] != null || (i > 0 && reasons[i - 1] != null);
+            invalid |= reasons[i] != null;
         }
         if (invalid) {
             return assembler.rejectAll(rows, reasons, id);
         }
-        SequenceRecord sequence = assembler.build(id, n, cells);
+        SequenceRecord sequence = build(id, rows);
         return keepRows ? AssembledSequence.valid(sequence, rows) : AssembledSequence.valid(sequence);
+    }
+
+    /**
+     * Why one row of sequence {@code id} cannot be used, given the row before it in time order
+     * (null for the first), or null when it is fine.
+     *
+     * @param checkLabel whether this row's label is read (every row per step; the last per sequence)
+     */
+    public String rowProblem(Row row, Row previous, String id, boolean checkLabel) {
+        if (row.get(timeIndex) == null) {
+            return "time \"" + timeColumn + "\" is null";
+        }
+        if (row.get(orderIndex) == null) {
+            return "time \"" + timeColumn + "\" value '" + row.get(timeIndex) + "' is not a valid time";
+        }
+        if (previous != null && isDuplicate(row, previous)) {
+            return "duplicate time step " + timeColumn + "=" + row.get(timeIndex) + " in sequence " + id;
+        }
+        SequenceAssembler.CellReader cells = (column, step) -> row.get(column);
+        String reason = assembler.featureProblem(cells, 0);
+        return reason == null && checkLabel ? assembler.labelProblem(cells, 0) : reason;
+    }
+
+    /** The record of consecutive valid rows of one sequence (a whole sequence, or a chunk of one). */
+    public SequenceRecord build(String id, List<Row> rows) {
+        return assembler.build(id, rows.size(), (column, step) -> rows.get(step).get(column));
+    }
+
+    /** The input row with a reason appended, as written to {@code rejected/}. */
+    public Row withReason(Row row, String reason) {
+        return assembler.withReason(row, reason);
+    }
+
+    /** Index of the sequence id column. */
+    public int idIndex() {
+        return assembler.idIndex();
+    }
+
+    private boolean isDuplicate(Row row, Row previous) {
+        Object order = row.get(orderIndex);
+        return order != null && order.equals(previous.get(orderIndex));
     }
 }
