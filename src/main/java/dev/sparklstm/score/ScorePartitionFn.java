@@ -4,10 +4,12 @@ import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.MinibatchBuilder;
 import dev.sparklstm.sequence.SequenceRecord;
 import dev.sparklstm.train.AssembledSequence;
+import dev.sparklstm.train.LongRowsToSequencesFn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -41,10 +43,20 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
     private final int batchSize;
     private final int chunkLength;
     private final LongAccumulator scoredRows;
+    private final LongRowsToSequencesFn longRows;
+    private final Broadcast<Map<String, String>> invalidLong;
 
+    /**
+     * @param longRows    for the long layout, the row checks used to stream sequences longer than
+     *                    {@code chunkLength} without holding them; null for the wide layout
+     * @param invalidLong ids of the invalid long sequences, with their first problem (long layout)
+     */
     ScorePartitionFn(Broadcast<byte[]> model, FeatureEncoder encoder,
                      FlatMapFunction<Iterator<Row>, AssembledSequence> assemble, OutputLayout layout,
-                     int batchSize, int chunkLength, LongAccumulator scoredRows) {
+                     int batchSize, int chunkLength, LongAccumulator scoredRows,
+                     LongRowsToSequencesFn longRows, Broadcast<Map<String, String>> invalidLong) {
+        this.longRows = longRows;
+        this.invalidLong = invalidLong;
         this.model = model;
         this.encoder = encoder;
         this.assemble = assemble;
@@ -58,6 +70,9 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
         MultiLayerNetwork network = NetworkCache.forTask(model);
         MinibatchBuilder builder = new MinibatchBuilder(encoder);
+        if (longRows != null) {
+            return streamLong(network, builder, rows);
+        }
         Iterator<AssembledSequence> sequences = assemble.call(rows);
         return new Iterator<>() {
             private final ArrayDeque<Row> ready = new ArrayDeque<>();
@@ -96,6 +111,96 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
                 }
             }
         };
+    }
+
+    /**
+     * The long layout: sequences of at most {@code chunkLength} rows are checked whole and scored in
+     * minibatches; longer ones are read, scored and written one chunk at a time.
+     */
+    private Iterator<Row> streamLong(MultiLayerNetwork network, MinibatchBuilder builder, Iterator<Row> rows) {
+        GroupReader reader = new GroupReader(rows, longRows.idIndex());
+        Map<String, String> invalid = invalidLong.value();
+        return new Iterator<>() {
+            private final ArrayDeque<Row> ready = new ArrayDeque<>();
+            private final List<AssembledSequence> batch = new ArrayList<>(batchSize);
+
+            @Override
+            public boolean hasNext() {
+                while (ready.isEmpty() && reader.hasNextGroup()) {
+                    Object key = reader.nextGroup();
+                    List<Row> head = reader.read(chunkLength);
+                    if (key == null || !reader.groupHasMore()) {
+                        AssembledSequence sequence = longRows.assemble(key, head);
+                        if (sequence.isValid()) {
+                            batch.add(sequence);
+                        }
+                        if (batch.size() == batchSize) {
+                            flush();
+                        }
+                        continue;
+                    }
+                    String id = String.valueOf(key).trim();
+                    if (invalid.containsKey(id)) {
+                        reader.drain();
+                        continue;
+                    }
+                    flush();
+                    scoreStreamed(network, builder, reader, id, head, ready);
+                }
+                if (ready.isEmpty()) {
+                    flush();
+                }
+                return !ready.isEmpty();
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return ready.poll();
+            }
+
+            private void flush() {
+                if (!batch.isEmpty()) {
+                    scoreBatch(network, builder, batch, ready);
+                    batch.clear();
+                }
+            }
+        };
+    }
+
+    /** Scores a long, valid sequence chunk by chunk with carried state; output rows go to {@code out}. */
+    private void scoreStreamed(MultiLayerNetwork network, MinibatchBuilder builder, GroupReader reader, String id,
+                               List<Row> first, ArrayDeque<Row> out) {
+        int outputs = encoder.outputSize();
+        long total = 0;
+        INDArray last = null;
+        Row lastRow = null;
+        network.rnnClearPreviousState();
+        try {
+            for (List<Row> chunk = first; !chunk.isEmpty(); chunk = reader.read(chunkLength)) {
+                INDArray features = builder.buildUnlabelled(List.of(longRows.build(id, chunk))).getFeatures();
+                total += chunk.size();
+                lastRow = chunk.get(chunk.size() - 1);
+                if (layout.perSequence) {
+                    last = lastStepOfChunk(network, features);
+                    continue;
+                }
+                float[] values = network.rnnTimeStep(features).dup('c').data().asFloat();
+                for (int t = 0; t < chunk.size(); t++) {
+                    out.add(row(chunk.get(t), t, chunk.size(), values, t, chunk.size()));
+                }
+            }
+            if (layout.perSequence) {
+                float[] values = network.getLayer(network.getnLayers() - 1)
+                        .activate(last, false, LayerWorkspaceMgr.noWorkspaces()).dup('c').data().asFloat();
+                out.add(row(lastRow, -1, (int) total, values, 0, 1));
+            }
+        } finally {
+            network.rnnClearPreviousState();
+        }
+        scoredRows.add(total);
     }
 
     private void scoreBatch(MultiLayerNetwork network, MinibatchBuilder builder, List<AssembledSequence> batch,

@@ -12,10 +12,12 @@ import dev.sparklstm.model.ModelMetadata;
 import dev.sparklstm.schema.ColumnRoles;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.train.AssembledSequence;
+import dev.sparklstm.train.LongRowsToSequencesFn;
 import dev.sparklstm.train.SequenceSource;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +33,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.util.LongAccumulator;
+import scala.Tuple2;
 
 /**
  * One scoring run: load and verify the model, check the input against the model's schema and
@@ -114,7 +117,21 @@ public final class ScoringRun {
         if (inputRows == 0) {
             throw new IllegalArgumentException("input " + location + " is empty: it has no rows");
         }
-        Dataset<Row> rejected = spark.createDataFrame(rows.mapPartitions(new SequenceSource.RejectedRows(assemble)),
+        int chunkLength = settings.getInt(ConfigKey.SCORE_CHUNK_LENGTH, 1, 100_000_000);
+        LongRowsToSequencesFn longRows = assemble instanceof LongRowsToSequencesFn fn ? fn : null;
+        Broadcast<Map<String, String>> invalidLong = null;
+        FlatMapFunction<Iterator<Row>, Row> rejectedFn = new SequenceSource.RejectedRows(assemble);
+        if (longRows != null) {
+            // Long sequences are scored as they stream by, so the invalid ones must be known first.
+            Map<String, String> invalid = new HashMap<>();
+            for (Tuple2<String, String> entry : rows.mapPartitions(
+                    new LongStreams.InvalidLongSequences(longRows, chunkLength)).collect()) {
+                invalid.put(entry._1(), entry._2());
+            }
+            invalidLong = jsc.broadcast(invalid);
+            rejectedFn = new LongStreams.RejectedRows(longRows, chunkLength, invalidLong);
+        }
+        Dataset<Row> rejected = spark.createDataFrame(rows.mapPartitions(rejectedFn),
                 SequenceSource.rejectedSchema(input.schema()));
         if (spec.badRows() == DataSpec.BadRows.FAIL) {
             List<Row> examples = rejected.limit(3).collectAsList();
@@ -130,7 +147,7 @@ public final class ScoringRun {
         LongAccumulator scored = jsc.sc().longAccumulator("rows scored");
         ScorePartitionFn scoreFn = new ScorePartitionFn(modelBytes, encoder, assemble, layout,
                 settings.getInt(ConfigKey.SCORE_BATCH_SIZE, 1, 1_000_000),
-                settings.getInt(ConfigKey.SCORE_CHUNK_LENGTH, 1, 100_000_000), scored);
+                chunkLength, scored, longRows, invalidLong);
         long start = System.nanoTime();
         try (Progress progress = new Progress(console, scored, start)) {
             spark.createDataFrame(rows.mapPartitions(scoreFn), layout.schema).write()

@@ -208,6 +208,38 @@ class ScoreJobTest {
                 List.of(spark.read().parquet(out.resolve("predictions").toString()).schema().fieldNames()));
     }
 
+    @Test
+    void invalidLongSequencesAreRejectedWholeWhileStreaming() {
+        String input = temp.resolve("bad.parquet").toString();
+        // s000001 (56 steps) gets a NaN at t=40: with chunks of 7 steps it is streamed, so its
+        // validity must be known before its first chunk is scored.
+        spark.read().parquet("data-samples/sensor-steps.parquet")
+                .withColumn("vibration", org.apache.spark.sql.functions.expr(
+                        "CASE WHEN seq_id = 's000001' AND t = 40 THEN double('NaN') ELSE vibration END"))
+                .write().parquet(input);
+        Path failed = temp.resolve("failed");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> score("--model",
+                sensorModel.toString(), "--input", input, "--output", failed.toString(), "--set", "score.chunk-length=7"));
+        assertTrue(e.getMessage().contains("feature \"vibration\" is NaN"), e.getMessage());
+        assertFalse(Files.exists(failed));
+
+        for (String chunk : List.of("7", "10000")) {
+            Path out = temp.resolve("rejecting-" + chunk);
+            ScoreResult result = score("--model", sensorModel.toString(), "--input", input, "--output",
+                    out.toString(), "--set", "score.chunk-length=" + chunk, "--set", "input.bad-rows=reject");
+            assertEquals(15880, result.inputRows());
+            assertEquals(56, result.rejectedRows(), "chunk " + chunk);
+            assertEquals(15880 - 56, result.scoredRows(), "chunk " + chunk);
+            List<Row> rejected = spark.read().parquet(out.resolve("rejected").toString()).orderBy("t").collectAsList();
+            assertTrue(rejected.stream().allMatch(r -> r.getString(0).equals("s000001")));
+            assertEquals("feature \"vibration\" is NaN", rejected.get(40).getString(7));
+            assertEquals("sequence s000001 has an invalid row (feature \"vibration\" is NaN)",
+                    rejected.get(0).getString(7));
+            assertEquals(0, spark.read().parquet(out.resolve("predictions").toString())
+                    .filter("seq_id = 's000001'").count());
+        }
+    }
+
     private static void assertSameScores(List<Row> expected, List<Row> actual, double tolerance, String what) {
         assertEquals(expected.size(), actual.size(), what);
         for (int i = 0; i < expected.size(); i++) {
