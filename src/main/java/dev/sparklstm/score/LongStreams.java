@@ -1,12 +1,12 @@
 package dev.sparklstm.score;
 
+import dev.sparklstm.train.BufferedIterator;
 import dev.sparklstm.train.LongRowsToSequencesFn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -79,58 +79,48 @@ final class LongStreams {
         public Iterator<Row> call(Iterator<Row> rows) {
             GroupReader reader = new GroupReader(rows, rowsFn.idIndex());
             Map<String, String> invalid = invalidLong.value();
-            return new Iterator<>() {
-                private final ArrayDeque<Row> ready = new ArrayDeque<>();
+            return new BufferedIterator<>() {
                 private String longId;
                 private String longReason;
                 private Row previous;
 
                 @Override
-                public boolean hasNext() {
-                    while (ready.isEmpty() && (longId != null || reader.hasNextGroup())) {
-                        if (longId != null) {
-                            List<Row> piece = reader.read(chunkLength);
-                            if (piece.isEmpty()) {
-                                longId = null;
-                            }
-                            for (Row row : piece) {
-                                String own = rowsFn.rowProblem(row, previous, longId, false);
-                                ready.add(rowsFn.withReason(row, own != null ? own
-                                        : "sequence " + longId + " has an invalid row (" + longReason + ")"));
-                                previous = row;
-                            }
-                            continue;
-                        }
-                        Object key = reader.nextGroup();
-                        List<Row> head = reader.read(chunkLength);
-                        if (key == null || !reader.groupHasMore()) {
-                            ready.addAll(rowsFn.assemble(key, head).rejectedRows());
-                            continue;
-                        }
-                        String id = String.valueOf(key).trim();
-                        longReason = invalid.get(id);
-                        if (longReason == null) {
-                            reader.drain();
-                            continue;
-                        }
-                        longId = id;
-                        previous = null;
-                        for (Row row : head) {
-                            String own = rowsFn.rowProblem(row, previous, id, false);
-                            ready.add(rowsFn.withReason(row, own != null ? own
-                                    : "sequence " + id + " has an invalid row (" + longReason + ")"));
-                            previous = row;
-                        }
+                protected boolean refill(ArrayDeque<Row> ready) {
+                    if (longId != null) {
+                        List<Row> piece = reader.read(chunkLength);
+                        reject(piece, ready);
+                        longId = piece.isEmpty() ? null : longId;
+                        return true;
                     }
-                    return !ready.isEmpty();
+                    if (!reader.hasNextGroup()) {
+                        return false;
+                    }
+                    Object key = reader.nextGroup();
+                    List<Row> head = reader.read(chunkLength);
+                    if (key == null || !reader.groupHasMore()) {
+                        ready.addAll(rowsFn.assemble(key, head).rejectedRows());
+                        return true;
+                    }
+                    String id = String.valueOf(key).trim();
+                    longReason = invalid.get(id);
+                    if (longReason == null) {
+                        reader.drain();
+                        return true;
+                    }
+                    longId = id;
+                    previous = null;
+                    reject(head, ready);
+                    return true;
                 }
 
-                @Override
-                public Row next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
+                /** Rejects rows of the current invalid long sequence: own problem, else the sequence's first. */
+                private void reject(List<Row> piece, ArrayDeque<Row> ready) {
+                    for (Row row : piece) {
+                        String own = rowsFn.rowProblem(row, previous, longId, false);
+                        ready.add(rowsFn.withReason(row, own != null ? own
+                                : "sequence " + longId + " has an invalid row (" + longReason + ")"));
+                        previous = row;
                     }
-                    return ready.poll();
                 }
             };
         }

@@ -4,13 +4,13 @@ import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.MinibatchBuilder;
 import dev.sparklstm.sequence.SequenceRecord;
 import dev.sparklstm.train.AssembledSequence;
+import dev.sparklstm.train.BufferedIterator;
 import dev.sparklstm.train.LongRowsToSequencesFn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -74,26 +74,9 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
             return streamLong(network, builder, rows);
         }
         Iterator<AssembledSequence> sequences = assemble.call(rows);
-        return new Iterator<>() {
-            private final ArrayDeque<Row> ready = new ArrayDeque<>();
-
+        return new BufferedIterator<>() {
             @Override
-            public boolean hasNext() {
-                while (ready.isEmpty() && sequences.hasNext()) {
-                    fill();
-                }
-                return !ready.isEmpty();
-            }
-
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return ready.poll();
-            }
-
-            private void fill() {
+            protected boolean refill(ArrayDeque<Row> ready) {
                 List<AssembledSequence> batch = new ArrayList<>(batchSize);
                 while (batch.size() < batchSize && sequences.hasNext()) {
                     AssembledSequence next = sequences.next();
@@ -109,6 +92,7 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
                 if (!batch.isEmpty()) {
                     scoreBatch(network, builder, batch, ready);
                 }
+                return sequences.hasNext();
             }
         };
     }
@@ -120,48 +104,37 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
     private Iterator<Row> streamLong(MultiLayerNetwork network, MinibatchBuilder builder, Iterator<Row> rows) {
         GroupReader reader = new GroupReader(rows, longRows.idIndex());
         Map<String, String> invalid = invalidLong.value();
-        return new Iterator<>() {
-            private final ArrayDeque<Row> ready = new ArrayDeque<>();
-            private final List<AssembledSequence> batch = new ArrayList<>(batchSize);
-
+        List<AssembledSequence> batch = new ArrayList<>(batchSize);
+        return new BufferedIterator<>() {
             @Override
-            public boolean hasNext() {
-                while (ready.isEmpty() && reader.hasNextGroup()) {
-                    Object key = reader.nextGroup();
-                    List<Row> head = reader.read(chunkLength);
-                    if (key == null || !reader.groupHasMore()) {
-                        AssembledSequence sequence = longRows.assemble(key, head);
-                        if (sequence.isValid()) {
-                            batch.add(sequence);
-                        }
-                        if (batch.size() == batchSize) {
-                            flush();
-                        }
-                        continue;
-                    }
-                    String id = String.valueOf(key).trim();
-                    if (invalid.containsKey(id)) {
-                        reader.drain();
-                        continue;
-                    }
-                    flush();
-                    scoreStreamed(network, builder, reader, id, head, ready);
+            protected boolean refill(ArrayDeque<Row> ready) {
+                if (!reader.hasNextGroup()) {
+                    flush(ready);
+                    return !ready.isEmpty();
                 }
-                if (ready.isEmpty()) {
-                    flush();
+                Object key = reader.nextGroup();
+                List<Row> head = reader.read(chunkLength);
+                if (key == null || !reader.groupHasMore()) {
+                    AssembledSequence sequence = longRows.assemble(key, head);
+                    if (sequence.isValid()) {
+                        batch.add(sequence);
+                    }
+                    if (batch.size() == batchSize) {
+                        flush(ready);
+                    }
+                    return true;
                 }
-                return !ready.isEmpty();
+                String id = String.valueOf(key).trim();
+                if (invalid.containsKey(id)) {
+                    reader.drain();
+                    return true;
+                }
+                flush(ready);
+                scoreStreamed(network, builder, reader, id, head, ready);
+                return true;
             }
 
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return ready.poll();
-            }
-
-            private void flush() {
+            private void flush(ArrayDeque<Row> ready) {
                 if (!batch.isEmpty()) {
                     scoreBatch(network, builder, batch, ready);
                     batch.clear();

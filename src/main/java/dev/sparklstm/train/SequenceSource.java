@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.sparklstm.config.DataSpec;
 import dev.sparklstm.schema.ColumnRoles;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -136,23 +135,14 @@ public record SequenceSource(JavaRDD<Row> rows, FlatMapFunction<Iterator<Row>, A
         @Override
         public Iterator<Row> call(Iterator<Row> rows) throws Exception {
             Iterator<AssembledSequence> sequences = assemble.call(rows);
-            return new Iterator<>() {
-                private Iterator<Row> current = new ArrayList<Row>().iterator();
-
+            return new BufferedIterator<>() {
                 @Override
-                public boolean hasNext() {
-                    while (!current.hasNext() && sequences.hasNext()) {
-                        current = sequences.next().rejectedRows().iterator();
+                protected boolean refill(java.util.ArrayDeque<Row> ready) {
+                    if (!sequences.hasNext()) {
+                        return false;
                     }
-                    return current.hasNext();
-                }
-
-                @Override
-                public Row next() {
-                    if (!hasNext()) {
-                        throw new java.util.NoSuchElementException();
-                    }
-                    return current.next();
+                    ready.addAll(sequences.next().rejectedRows());
+                    return true;
                 }
             };
         }
