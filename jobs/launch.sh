@@ -14,7 +14,11 @@ MAIN_CLASS="$1"
 shift
 
 job_jar() {
-  ls "$ROOT"/target/spark-lstm-*-job.jar 2>/dev/null | head -n 1
+  # No ls here: with pipefail a missing jar (a fresh checkout) would end the script silently.
+  local jars=("$ROOT"/target/spark-lstm-*-job.jar)
+  if [[ -f "${jars[0]}" ]]; then
+    echo "${jars[0]}"
+  fi
 }
 
 JAR="$(job_jar)"
