@@ -25,7 +25,8 @@ JAR="$(job_jar)"
 if [[ -z "$JAR" || ! -f "$ROOT/target/spark-classpath.txt" ]] \
     || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
   echo "building the job jar (mvn package, first build downloads ~2 GB of jars)..." >&2
-  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package)
+  # Maven 3.8 prints terminal reset codes even in batch mode: strip them (pipefail keeps its status).
+  (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
   JAR="$(job_jar)"
   touch "$JAR"
 fi
