@@ -1,0 +1,177 @@
+package dev.sparklstm.bench;
+
+import dev.sparklstm.io.ModelDirectory;
+import dev.sparklstm.model.ModelFiles;
+import dev.sparklstm.samples.SampleGenerator;
+import dev.sparklstm.sequence.FeatureEncoder;
+import dev.sparklstm.sequence.MinibatchBuilder;
+import dev.sparklstm.sequence.SequenceRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Pure inference throughput of a trained model: plain DL4J {@code output(features, false, mask,
+ * null)} on minibatches held in memory, of the shape the scoring job uses ({@code score.batch-size}
+ * sequences of generated sensor data per minibatch). It is the ceiling for the scoring job's
+ * rows/s: the job adds reading, grouping, encoding, row conversion and writing.
+ *
+ * <p>Two figures per thread count: {@code output} times the forward pass alone on prebuilt
+ * minibatches; {@code encode+output+copy} also builds each minibatch from {@link SequenceRecord}s
+ * and copies the output to a Java array, which is everything the scorer does per minibatch
+ * except turning the values into Spark rows. With more than one thread each thread has its own
+ * clone of the network, like the scoring job's concurrent tasks.
+ */
+public final class InferenceBenchmark {
+    private static final String USAGE = """
+            Usage: InferenceBenchmark --model DIR [options]
+            Times plain DL4J output() on in-memory minibatches of generated sensor sequences.
+              --model DIR        model directory written by jobs/train.sh (sensor features)
+              --length N         steps per sequence (default 50)
+              --batch-size N     sequences per minibatch (default 256, score.batch-size's default)
+              --batches N        minibatches held in memory, one pass = all of them (default 10)
+              --threads LIST     comma-separated caller thread counts to measure (default 1,2)
+              --warmup N         untimed rounds first (default 2)
+              --repeats N        timed rounds; each round times one pass of every figure (default 7)
+              --seed S           generator seed (default 1)
+            """;
+
+    private InferenceBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        BenchArgs.run(USAGE, args, InferenceBenchmark::run);
+    }
+
+    private static void run(String[] argv) {
+        BenchArgs args = new BenchArgs(argv, Set.of("--model", "--length", "--batch-size", "--batches", "--threads",
+                "--warmup", "--repeats", "--seed"));
+        String modelDir = args.string("--model", null);
+        int length = args.integer("--length", 50, SampleGenerator.MIN_SUPPORTED_LENGTH, 100_000);
+        int batchSize = args.integer("--batch-size", 256, 1, 1_000_000);
+        int batchCount = args.integer("--batches", 10, 1, 100_000);
+        List<Integer> threadCounts = args.integers("--threads", "1,2", 1, 64);
+        int warmup = args.integer("--warmup", 2, 0, 1000);
+        int repeats = args.integer("--repeats", 7, 1, 1000);
+        long seed = args.longValue("--seed", 1);
+
+        ModelDirectory model = ModelDirectory.read(new Configuration(), modelDir);
+        FeatureEncoder encoder = model.metadata().encoder();
+        MultiLayerNetwork network = ModelFiles.fromBytes(model.model());
+        List<SequenceRecord> records = SensorSequences.generate(new SampleGenerator(length, length, seed),
+                batchSize * batchCount, encoder.numericColumns(), encoder.categoricalColumns(), false);
+        List<List<SequenceRecord>> batches = new ArrayList<>();
+        for (int b = 0; b < batchCount; b++) {
+            batches.add(records.subList(b * batchSize, (b + 1) * batchSize));
+        }
+        MinibatchBuilder builder = new MinibatchBuilder(encoder);
+        List<DataSet> built = batches.stream().map(builder::buildUnlabelled).toList();
+        long rowsPerPass = (long) batchSize * batchCount * length;
+        System.out.printf(Locale.ROOT, "model %s: %,d parameters, input %d, output %d; minibatches [%d, %d, %d],"
+                        + " %d per pass (%,d rows); ND4J %s, %d OpenMP threads%n", model.location(),
+                network.numParams(), encoder.inputSize(), encoder.outputSize(), batchSize, encoder.inputSize(), length,
+                batchCount, rowsPerPass, Nd4j.getBackend().getClass().getSimpleName(),
+                Nd4j.getEnvironment().maxThreads());
+
+        // Every figure is measured in every round, round after round, so that a change in the
+        // machine's load (it is shared) hits all figures alike instead of whichever runs last.
+        List<Figure> figures = new ArrayList<>();
+        List<ExecutorService> pools = new ArrayList<>();
+        try {
+            for (int threads : threadCounts) {
+                List<MultiLayerNetwork> networks = new ArrayList<>();
+                List<MinibatchBuilder> builders = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    networks.add(network.clone());
+                    builders.add(new MinibatchBuilder(encoder));
+                }
+                ExecutorService pool = Executors.newFixedThreadPool(threads);
+                pools.add(pool);
+                figures.add(new Figure("output", threads, pool, (thread, b) -> {
+                    DataSet batch = built.get(b);
+                    networks.get(thread).output(batch.getFeatures(), false, batch.getFeaturesMaskArray(), null);
+                }));
+                figures.add(new Figure("encode+output+copy", threads, pool, (thread, b) -> {
+                    DataSet batch = builders.get(thread).buildUnlabelled(batches.get(b));
+                    INDArray out = networks.get(thread).output(batch.getFeatures(), false,
+                            batch.getFeaturesMaskArray(), null);
+                    if (out.dup('c').data().asFloat().length == 0) {
+                        throw new IllegalStateException("empty output");
+                    }
+                }));
+            }
+            for (int round = 0; round < warmup + repeats; round++) {
+                for (Figure figure : figures) {
+                    double rate = rowsPerPass / figure.pass(batchCount);
+                    if (round >= warmup) {
+                        figure.rates.add(rate);
+                    }
+                }
+            }
+        } finally {
+            pools.forEach(ExecutorService::shutdownNow);
+        }
+        for (Figure figure : figures) {
+            // One parsable line per figure; jobs/bench.sh reads the "rows_per_s=" field.
+            System.out.printf(Locale.ROOT, "inference %s threads=%d rows_per_s=%.0f (median of %d passes, range %s)%n",
+                    figure.name, figure.threads, Medians.of(figure.rates), figure.rates.size(),
+                    Medians.range(figure.rates));
+        }
+    }
+
+    /** One measured figure: a kind of work at a thread count, and its rate in each timed pass. */
+    private static final class Figure {
+        final String name;
+        final int threads;
+        final ExecutorService pool;
+        final Work work;
+        final List<Double> rates = new ArrayList<>();
+
+        Figure(String name, int threads, ExecutorService pool, Work work) {
+            this.name = name;
+            this.threads = threads;
+            this.pool = pool;
+            this.work = work;
+        }
+
+        /** Runs one pass over all minibatches (thread k takes minibatches k, k + threads, ...); seconds. */
+        double pass(int batchCount) {
+            long start = System.nanoTime();
+            List<Future<?>> running = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                running.add(pool.submit(() -> {
+                    for (int b = thread; b < batchCount; b += threads) {
+                        work.run(thread, b);
+                    }
+                }));
+            }
+            for (Future<?> future : running) {
+                try {
+                    future.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("benchmark pass failed", e.getCause());
+                }
+            }
+            return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /** Work on minibatch {@code batch} by thread {@code thread}. */
+    private interface Work {
+        void run(int thread, int batch);
+    }
+}

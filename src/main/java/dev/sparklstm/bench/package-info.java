@@ -1,0 +1,9 @@
+/**
+ * Benchmarks that run without Spark, as the reference figures for the Spark jobs (see
+ * BENCHMARKS.md and jobs/bench.sh): {@link dev.sparklstm.bench.InferenceBenchmark} times plain
+ * DL4J {@code output()} on in-memory minibatches of the scorer's shape, and
+ * {@link dev.sparklstm.bench.TrainingBenchmark} times plain single-JVM {@code network.fit} on the
+ * minibatches the training job would build. Both print medians over repetitions after a warm-up;
+ * compare them only with figures measured in the same run on the same machine.
+ */
+package dev.sparklstm.bench;
