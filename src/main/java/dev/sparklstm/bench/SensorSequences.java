@@ -11,7 +11,7 @@ import java.util.List;
  * {@code jobs/generate.sh --kind sensor} writes for the same seed and lengths (each sequence is a
  * pure function of seed and index), with the feature columns in the order a model asks for.
  */
-final class SensorSequences {
+public final class SensorSequences {
     private static final List<String> NUMERIC = List.of(SampleGenerator.TEMPERATURE, SampleGenerator.VIBRATION,
             SampleGenerator.PRESSURE);
     private static final List<String> CATEGORICAL = List.of(SampleGenerator.MODE);
@@ -26,8 +26,8 @@ final class SensorSequences {
      * @param categorical categorical feature columns, in the model's order
      * @param labelled    whether to keep the per-step class labels (training) or drop them (scoring)
      */
-    static List<SequenceRecord> generate(SampleGenerator generator, int count, List<String> numeric,
-                                         List<String> categorical, boolean labelled) {
+    public static List<SequenceRecord> generate(SampleGenerator generator, int count, List<String> numeric,
+                                                List<String> categorical, boolean labelled) {
         for (String column : numeric) {
             if (!NUMERIC.contains(column)) {
                 throw new IllegalArgumentException("the model's numeric feature \"" + column + "\" is not a sensor "

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparklstm.bench.SensorSequences;
 import dev.sparklstm.jobs.ScoreJob;
 import dev.sparklstm.jobs.TrainJob;
 import dev.sparklstm.jobs.TrainOptions;
@@ -89,10 +90,12 @@ class ScoreJobTest {
         MultiLayerNetwork network = ModelFiles.fromBytes(Files.readAllBytes(sensorModel.resolve("model.zip")));
         FeatureEncoder encoder = metadata.encoder();
         SampleGenerator generator = new SampleGenerator(20, 60, 7);
+        List<SequenceRecord> records = SensorSequences.generate(generator, 40, encoder.numericColumns(),
+                encoder.categoricalColumns(), false);
         int index = 0;
         for (int i = 0; i < 40; i++) {
             SampleGenerator.SensorSequence s = generator.sensor(i);
-            INDArray expected = network.output(new MinibatchBuilder(encoder).buildUnlabelled(List.of(sensorRecord(s)))
+            INDArray expected = network.output(new MinibatchBuilder(encoder).buildUnlabelled(List.of(records.get(i)))
                     .getFeatures());
             for (int t = 0; t < s.length(); t++, index++) {
                 Row row = rows.get(index);
@@ -254,17 +257,6 @@ class ScoreJobTest {
                 assertEquals(pe.get(k), pa.get(k), tolerance, what + " row " + i);
             }
         }
-    }
-
-    private static SequenceRecord sensorRecord(SampleGenerator.SensorSequence s) {
-        int n = s.length();
-        double[] numeric = new double[n * 3];
-        for (int t = 0; t < n; t++) {
-            numeric[t * 3] = s.temperature()[t];
-            numeric[t * 3 + 1] = s.vibration()[t];
-            numeric[t * 3 + 2] = s.pressure()[t];
-        }
-        return new SequenceRecord(s.seqId(), n, numeric, s.mode().clone(), null, null);
     }
 
     private static PrintStream quiet() {

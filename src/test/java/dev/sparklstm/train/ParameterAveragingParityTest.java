@@ -3,6 +3,7 @@ package dev.sparklstm.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sparklstm.bench.SensorSequences;
 import dev.sparklstm.config.ConfigKey;
 import dev.sparklstm.config.DataSpec;
 import dev.sparklstm.config.Settings;
@@ -59,21 +60,12 @@ class ParameterAveragingParityTest {
 
     /** The bundled sample's sequences (regenerated), split, encoded and fitted with network.fit. */
     private static double trainSingleJvm(TrainConfig config) {
-        SampleGenerator generator = new SampleGenerator(20, 60, 7);
         List<SequenceRecord> train = new ArrayList<>();
         List<SequenceRecord> validation = new ArrayList<>();
-        for (int i = 0; i < 400; i++) {
-            SampleGenerator.SensorSequence s = generator.sensor(i);
-            int n = s.length();
-            double[] numeric = new double[n * 3];
-            for (int t = 0; t < n; t++) {
-                numeric[t * 3] = s.temperature()[t];
-                numeric[t * 3 + 1] = s.vibration()[t];
-                numeric[t * 3 + 2] = s.pressure()[t];
-            }
-            SequenceRecord record = new SequenceRecord(s.seqId(), n, numeric, s.mode().clone(), s.label().clone(), null);
+        for (SequenceRecord record : SensorSequences.generate(new SampleGenerator(20, 60, 7), 400,
+                List.of("temperature", "vibration", "pressure"), List.of("mode"), true)) {
             boolean isValidation = SequenceFns.InSplit.isValidation(config.training().splitSeed(),
-                    config.training().validationFraction(), s.seqId());
+                    config.training().validationFraction(), record.id());
             (isValidation ? validation : train).add(record);
         }
         TrainingStatistics stats = new TrainingStatistics(3, 1);
