@@ -3,7 +3,9 @@
 #   1. generates sensor tables of 50-step sequences (1M and 10M rows by default);
 #   2. trains a small model on the bundled sample (jobs/train.sh, 2 epochs);
 #   3. scores each table with jobs/score.sh in local[2] with a 2 GB driver heap, under
-#      /usr/bin/time -v (wall time, peak RSS) and a GC log (largest heap after a collection);
+#      /usr/bin/time -v (wall time, CPU time, peak RSS) and a GC log (largest heap after a
+#      collection); the largest table also with score.partitions set so that its partitions hold as
+#      many rows as the smallest table's default ones (memory follows the rows per partition);
 #   4. times plain DL4J output() on in-memory minibatches of the same shape (InferenceBenchmark);
 #   5. trains with jobs/train.sh and with plain network.fit (TrainingBenchmark) on the same table;
 #   6. prints a table of rows/s, steps/s, peak memory and ratios (also written to WORK/results.md).
@@ -14,6 +16,7 @@
 #   BENCH_DIR                work directory (default: a new /tmp/spark-lstm-bench.XXXXXX)
 #   BENCH_SIZES              scoring table sizes in sequences of 50 steps (default "20000 200000")
 #   BENCH_THREADS            OpenMP settings to compare (default "default 1")
+#   BENCH_PARTITIONED        OpenMP settings with the extra partitioned run of the largest table (default "1")
 #   BENCH_TRAIN_SEQUENCES    sequences of the training table, lengths 20..60 (default 2000)
 #   BENCH_TRAIN_EPOCHS       epochs of the Spark training run; single JVM: 1 warm-up + the rest (default 4)
 #   BENCH_KEEP=1             keep the generated tables and outputs (default: delete them, keep the logs)
@@ -25,6 +28,7 @@ JOBS="$ROOT/jobs"
 WORK="${BENCH_DIR:-$(mktemp -d /tmp/spark-lstm-bench.XXXXXX)}"
 SIZES="${BENCH_SIZES:-20000 200000}"
 THREADS="${BENCH_THREADS:-default 1}"
+PARTITIONED="${BENCH_PARTITIONED:-1}"
 TRAIN_SEQUENCES="${BENCH_TRAIN_SEQUENCES:-2000}"
 TRAIN_EPOCHS="${BENCH_TRAIN_EPOCHS:-4}"
 LENGTH=50
@@ -78,6 +82,10 @@ wall_seconds() { # from a GNU time report: "Elapsed (wall clock) time (h:mm:ss o
   sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$1" \
     | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.1f", s }'
 }
+cpu_seconds() { # user + system CPU time of a GNU time report
+  sed -n 's/.*\(User\|System\) time (seconds): //p' "$1" | awk '{ s += $1 } END { printf "%.1f", s }'
+}
+cpu_percent() { sed -n 's/.*Percent of CPU this job got: //p' "$1"; }
 peak_rss_mb() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1" | awk '{ printf "%.0f", $1 / 1024 }'; }
 max_heap_after_gc_mb() { # from -Xlog:gc lines "... 512M->96M(2048M) ..."
   { grep -o '[0-9]*[KMG]->[0-9]*[KMG](' "$1" || true; } | sed 's/.*->//; s/(//' \
@@ -113,6 +121,15 @@ for threads in $THREADS; do
       --input "$WORK/data/sensor-$seqs.parquet" --output "$WORK/out/scores-$threads-$seqs"
     rm -rf "$WORK/out/scores-$threads-$seqs" # keep the disk use flat; the summary is in the log
   done
+  if [[ " $PARTITIONED " == *" $threads "* ]]; then
+    largest="${SIZES##* }"
+    parts=$((2 * largest / ${SIZES%% *}))
+    name="score-$threads-$largest-p$parts"
+    step "$name" "$threads" "$BENCH_LOG4J -Xlog:gc:file=$LOGS/$name.gc" "$JOBS/score.sh" --master "$MASTER" \
+      --model "$MODEL" --input "$WORK/data/sensor-$largest.parquet" --output "$WORK/out/$name" \
+      --set "score.partitions=$parts"
+    rm -rf "$WORK/out/$name"
+  fi
   step "inference-$threads" "$threads" "" "$JOBS/launch.sh" dev.sparklstm.bench.InferenceBenchmark --model "$MODEL" \
     --length "$LENGTH" --batch-size 256 --threads 1,2
   step "train-spark-$threads" "$threads" "" "$JOBS/train.sh" --master "$MASTER" --input "$WORK/data/train.parquet" \
@@ -136,46 +153,57 @@ rm -f "$LOGS/score-rates.txt" "$LOGS/inference-best.txt"
   echo
   echo "### Scoring (jobs/score.sh) and pure inference (InferenceBenchmark)"
   echo
-  echo "| OMP threads | rows | wall s | scoring pass s | validation pass s | rest s | job rows/s (scoring pass) | end-to-end rows/s | peak RSS MB | max heap after GC MB |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for threads in $THREADS; do
-    for seqs in $SIZES; do
-      log="$LOGS/score-$threads-$seqs.log"
-      rows=$(sed -n 's/^rows: \([0-9]*\) input.*/\1/p' "$log")
-      rate=$(sed -n 's/^rows: .*; \([0-9,]*\) rows\/s.*/\1/p' "$log" | tr -d ,)
-      wall=$(wall_seconds "$LOGS/score-$threads-$seqs.time")
-      pass=$(awk -v r="$rows" -v q="$rate" 'BEGIN { printf "%.1f", r / q }')
-      validation=$(sum_job_seconds "$log" "collectAsList at ScoringRun")
-      rest=$(awk -v w="$wall" -v p="$pass" -v v="$validation" 'BEGIN { printf "%.1f", w - p - v }')
-      e2e=$(awk -v r="$rows" -v w="$wall" 'BEGIN { printf "%.0f", r / w }')
-      echo "| $threads | $rows | $wall | $pass | $validation | $rest | $rate | $e2e | $(peak_rss_mb "$LOGS/score-$threads-$seqs.time") | $(max_heap_after_gc_mb "$LOGS/score-$threads-$seqs.gc") |"
-      echo "$threads $seqs $rate $e2e" >>"$LOGS/score-rates.txt"
-    done
+  echo "| OMP threads | rows | score.partitions | wall s | scoring pass s | validation pass s | rest s | job rows/s (scoring pass) | end-to-end rows/s | CPU % | CPU s per 1M rows | peak RSS MB | max heap after GC MB |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for run in $(for threads in $THREADS; do
+      (cd "$LOGS" && ls "score-$threads-"*.time | sed 's/\.time$//' | sort -t- -k3,3n -k4,4)
+    done); do
+    log="$LOGS/$run.log"
+    threads=$(echo "$run" | cut -d- -f2)
+    seqs=$(echo "$run" | cut -d- -f3)
+    parts=$(echo "$run" | cut -s -d- -f4 | tr -d p)
+    rows=$(sed -n 's/^rows: \([0-9]*\) input.*/\1/p' "$log")
+    rate=$(sed -n 's/^rows: .*; \([0-9,]*\) rows\/s.*/\1/p' "$log" | tr -d ,)
+    wall=$(wall_seconds "$LOGS/$run.time")
+    cpu=$(cpu_seconds "$LOGS/$run.time")
+    pass=$(awk -v r="$rows" -v q="$rate" 'BEGIN { printf "%.1f", r / q }')
+    validation=$(sum_job_seconds "$log" "collectAsList at ScoringRun")
+    rest=$(awk -v w="$wall" -v p="$pass" -v v="$validation" 'BEGIN { printf "%.1f", w - p - v }')
+    e2e=$(awk -v r="$rows" -v w="$wall" 'BEGIN { printf "%.0f", r / w }')
+    cpu_per_mrow=$(awk -v r="$rows" -v c="$cpu" 'BEGIN { printf "%.1f", c / (r / 1e6) }')
+    echo "| $threads | $rows | ${parts:-default (2)} | $wall | $pass | $validation | $rest | $rate | $e2e | $(cpu_percent "$LOGS/$run.time") | $cpu_per_mrow | $(peak_rss_mb "$LOGS/$run.time") | $(max_heap_after_gc_mb "$LOGS/$run.gc") |"
+    if [[ -z "$parts" ]]; then
+      echo "$threads $rows $rate $e2e $cpu_per_mrow" >>"$LOGS/score-rates.txt"
+    fi
   done
   echo
-  echo "| OMP threads | output() 1 thread rows/s | output() 2 threads rows/s | encode+output+copy 1 thread | encode+output+copy 2 threads |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| OMP threads | output() 1 thread rows/s | output() 2 threads rows/s | encode+output+copy 1 thread | encode+output+copy 2 threads | output() CPU s per 1M rows (1 / 2 threads) |"
+  echo "|---|---:|---:|---:|---:|---:|"
   for threads in $THREADS; do
     log="$LOGS/inference-$threads.log"
     fig() { sed -n "s/^inference $1 threads=$2 rows_per_s=\([0-9]*\).*/\1/p" "$log"; }
-    echo "| $threads | $(fig output 1) | $(fig output 2) | $(fig 'encode+output+copy' 1) | $(fig 'encode+output+copy' 2) |"
+    cpufig() { sed -n "s/^inference $1 threads=$2 .*cpu_s_per_mrow=\([0-9.]*\).*/\1/p" "$log"; }
+    echo "| $threads | $(fig output 1) | $(fig output 2) | $(fig 'encode+output+copy' 1) | $(fig 'encode+output+copy' 2) | $(cpufig output 1) / $(cpufig output 2) |"
     best=$(printf '%s\n%s\n' "$(fig output 1)" "$(fig output 2)" | sort -g | tail -n 1)
-    echo "$threads $best" >>"$LOGS/inference-best.txt"
+    cheapest=$(printf '%s\n%s\n' "$(cpufig output 1)" "$(cpufig output 2)" | sort -g | head -n 1)
+    echo "$threads $best $cheapest" >>"$LOGS/inference-best.txt"
   done
   echo
-  echo "Scoring throughput as a fraction of pure inference (the faster of output() with 1 or 2 threads, same OMP setting):"
+  echo "Scoring as a fraction of pure inference (same OMP setting; rows/s against the faster of output() with 1 or 2"
+  echo "threads; CPU time per row of output() alone, the cheaper of 1 or 2 threads, against the whole scoring job's):"
   echo
-  echo "| OMP threads | rows | scoring pass / inference | end-to-end / inference |"
-  echo "|---|---:|---:|---:|"
-  while read -r threads seqs rate e2e; do
+  echo "| OMP threads | rows | scoring pass rows/s / inference | end-to-end rows/s / inference | inference CPU per row / job CPU per row |"
+  echo "|---|---:|---:|---:|---:|"
+  while read -r threads rows rate e2e cpu_per_mrow; do
     best=$(awk -v t="$threads" '$1 == t { print $2 }' "$LOGS/inference-best.txt")
-    echo "| $threads | $((seqs * LENGTH)) | $(ratio "$rate" "$best") | $(ratio "$e2e" "$best") |"
+    cheapest=$(awk -v t="$threads" '$1 == t { print $3 }' "$LOGS/inference-best.txt")
+    echo "| $threads | $rows | $(ratio "$rate" "$best") | $(ratio "$e2e" "$best") | $(ratio "$cheapest" "$cpu_per_mrow") |"
   done <"$LOGS/score-rates.txt"
   echo
   echo "### Training: jobs/train.sh (parameter averaging, local[2]) vs plain network.fit in one JVM"
   echo
-  echo "| OMP threads | train steps | Spark fit steps/s (median, epochs 2..$TRAIN_EPOCHS) | Spark epoch loop steps/s (incl. evaluation, all epochs) | Spark wall s | single-JVM fit steps/s (median of $((TRAIN_EPOCHS - 1))) | Spark fit / single JVM |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| OMP threads | train steps | Spark fit steps/s (median, epochs 2..$TRAIN_EPOCHS) | Spark epoch loop steps/s (incl. evaluation, all epochs) | Spark wall s, CPU % | single-JVM fit steps/s (median of $((TRAIN_EPOCHS - 1))) | single-JVM CPU % | Spark fit / single JVM |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for threads in $THREADS; do
     log="$LOGS/train-spark-$threads.log"
     steps=$(sed -n 's/.* training (\([0-9]*\) steps).*/\1/p' "$log" | head -n 1)
@@ -184,10 +212,11 @@ rm -f "$LOGS/score-rates.txt" "$LOGS/inference-best.txt"
       | awk -F: '{ print $1 * 3600 + $2 * 60 + $3 }')
     loop=$(awk -v s="$steps" -v e="$TRAIN_EPOCHS" -v t="$elapsed" 'BEGIN { printf "%.0f", s * e / t }')
     single=$(sed -n 's/^training single-jvm steps_per_s=\([0-9]*\).*/\1/p' "$LOGS/train-single-$threads.log")
-    echo "| $threads | $steps | $spark | $loop | $(wall_seconds "$LOGS/train-spark-$threads.time") | $single | $(ratio "$spark" "$single") |"
+    echo "| $threads | $steps | $spark | $loop | $(wall_seconds "$LOGS/train-spark-$threads.time"), $(cpu_percent "$LOGS/train-spark-$threads.time") | $single | $(cpu_percent "$LOGS/train-single-$threads.time") | $(ratio "$spark" "$single") |"
   done
   echo
-  echo "Load average (1 min) before/after each step, from /proc/loadavg (2 cores; above 2 means other work shared the CPUs):"
+  echo "Load average (1 min) before/after each step, from /proc/loadavg ($(nproc) cores; above $(nproc) means other work"
+  echo "shared the CPUs; a job's CPU % well below its thread count says the same):"
   echo
   echo '```'
   awk '{ split($2, kv, "="); v[$1] = v[$1] " " kv[1] "=" kv[2]; if (!($1 in seen)) { order[++n] = $1; seen[$1] = 1 } }

@@ -6,6 +6,7 @@ import dev.sparklstm.samples.SampleGenerator;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.MinibatchBuilder;
 import dev.sparklstm.sequence.SequenceRecord;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +31,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * minibatches; {@code encode+output+copy} also builds each minibatch from {@link SequenceRecord}s
  * and copies the output to a Java array, which is everything the scorer does per minibatch
  * except turning the values into Spark rows. With more than one thread each thread has its own
- * clone of the network, like the scoring job's concurrent tasks.
+ * clone of the network, like the scoring job's concurrent tasks. Each figure also gets the
+ * process CPU time it used per million rows, which depends much less than rows/s on what else runs
+ * on the machine.
  */
 public final class InferenceBenchmark {
     private static final String USAGE = """
@@ -112,9 +115,11 @@ public final class InferenceBenchmark {
             }
             for (int round = 0; round < warmup + repeats; round++) {
                 for (Figure figure : figures) {
+                    long cpuBefore = processCpuNanos();
                     double rate = rowsPerPass / figure.pass(batchCount);
                     if (round >= warmup) {
                         figure.rates.add(rate);
+                        figure.cpuNanos += processCpuNanos() - cpuBefore;
                     }
                 }
             }
@@ -123,9 +128,10 @@ public final class InferenceBenchmark {
         }
         for (Figure figure : figures) {
             // One parsable line per figure; jobs/bench.sh reads the "rows_per_s=" field.
-            System.out.printf(Locale.ROOT, "inference %s threads=%d rows_per_s=%.0f (median of %d passes, range %s)%n",
-                    figure.name, figure.threads, Medians.of(figure.rates), figure.rates.size(),
-                    Medians.range(figure.rates));
+            double cpuPerMillionRows = figure.cpuNanos / 1e9 / (rowsPerPass * figure.rates.size() / 1e6);
+            System.out.printf(Locale.ROOT, "inference %s threads=%d rows_per_s=%.0f cpu_s_per_mrow=%.1f (median of %d"
+                            + " passes, range %s; process CPU time over all timed passes)%n", figure.name, figure.threads,
+                    Medians.of(figure.rates), cpuPerMillionRows, figure.rates.size(), Medians.range(figure.rates));
         }
     }
 
@@ -136,6 +142,7 @@ public final class InferenceBenchmark {
         final ExecutorService pool;
         final Work work;
         final List<Double> rates = new ArrayList<>();
+        long cpuNanos;
 
         Figure(String name, int threads, ExecutorService pool, Work work) {
             this.name = name;
@@ -168,6 +175,16 @@ public final class InferenceBenchmark {
             }
             return (System.nanoTime() - start) / 1e9;
         }
+    }
+
+    /**
+     * CPU time of the whole process (all threads, ND4J's native OpenMP threads included): unlike wall
+     * time it hardly changes when other processes share the CPUs, so it can be compared with the CPU
+     * time of a scoring job run at another moment.
+     */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** Work on minibatch {@code batch} by thread {@code thread}. */
