@@ -39,8 +39,14 @@ if [[ -z "$JAVA17_OPENS" ]]; then
 fi
 DRIVER_OPTS="$JAVA17_OPENS -Dspark-lstm.home=$ROOT -Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties ${SPARK_LSTM_JAVA_OPTS:-}"
 
+# One native (OpenMP) thread per Spark task: Spark already runs a task per core, and ND4J's default
+# of all cores per task oversubscribes the CPU (2-3x slower in BENCHMARKS.md). Override by setting
+# OMP_NUM_THREADS yourself.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+
 if command -v spark-submit >/dev/null 2>&1 && [[ "${SPARK_LSTM_NO_SUBMIT:-0}" != "1" ]]; then
   exec spark-submit --class "$MAIN_CLASS" \
+    --conf "spark.executorEnv.OMP_NUM_THREADS=$OMP_NUM_THREADS" \
     --driver-memory "${SPARK_LSTM_DRIVER_MEMORY:-4g}" \
     --driver-java-options "$DRIVER_OPTS" \
     --conf "spark.executor.extraJavaOptions=$JAVA17_OPENS ${SPARK_LSTM_JAVA_OPTS:-}" \

@@ -7,7 +7,6 @@ import dev.sparklstm.io.InputReader;
 import dev.sparklstm.io.OutputCommitter;
 import dev.sparklstm.model.ModelFiles;
 import dev.sparklstm.model.ModelMetadata;
-import dev.sparklstm.model.NetworkFactory;
 import dev.sparklstm.schema.ColumnRoles;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.SequenceRecord;
