@@ -55,7 +55,7 @@ public enum ConfigKey {
     SCORE_BATCH_SIZE("score.batch-size", "256", "Scoring: sequences per inference minibatch."),
     SCORE_CHUNK_LENGTH("score.chunk-length", "10000", "Scoring: sequences longer than this are scored alone, in chunks of this many steps with the LSTM state carried between chunks."),
     SCORE_PASS_THROUGH("score.pass-through", "", "Scoring: comma-separated input columns copied to every output row."),
-    SCORE_PARTITIONS("score.partitions", "0", "Scoring: partitions used to group sequences; 0: Spark's default parallelism.");
+    SCORE_PARTITIONS("score.partitions", "0", "Scoring: partitions used to group long-layout rows by sequence; 0: enough for at most 500,000 rows each, and at least Spark's default parallelism.");
 
     private static final Map<String, ConfigKey> BY_NAME =
             Arrays.stream(values()).collect(Collectors.toMap(ConfigKey::key, Function.identity()));
