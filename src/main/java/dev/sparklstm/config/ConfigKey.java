@@ -51,6 +51,7 @@ public enum ConfigKey {
     TRAIN_SPLIT_SEED("train.split-seed", "7", "Seed of the train/validation split by sequence id."),
     TRAIN_PARTITIONS("train.partitions", "0", "Partitions used to group sequences; 0: the number of workers."),
     TRAIN_BUCKET_BY_LENGTH("train.bucket-by-length", "true", "Sort sequences by length in windows before batching, to limit padding."),
+    TRAIN_CHECKPOINT_DIR("train.checkpoint-dir", "", "Directory of the end-of-epoch checkpoints a rerun resumes from; empty: .NAME.checkpoints next to the output NAME. Removed once the output is written."),
 
     SCORE_BATCH_SIZE("score.batch-size", "256", "Scoring: sequences per inference minibatch."),
     SCORE_CHUNK_LENGTH("score.chunk-length", "10000", "Scoring: sequences longer than this are scored alone, in chunks of this many steps with the LSTM state carried between chunks."),

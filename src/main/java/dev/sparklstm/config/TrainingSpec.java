@@ -15,6 +15,7 @@ import java.io.Serializable;
  * @param splitSeed          seed of the split
  * @param partitions         partitions for sequence grouping; 0 means the number of workers
  * @param bucketByLength     whether to sort sequences by length in windows before batching
+ * @param checkpointDir      directory of end-of-epoch checkpoints; empty for one next to the output
  */
 public record TrainingSpec(
         int epochs,
@@ -26,7 +27,8 @@ public record TrainingSpec(
         double validationFraction,
         long splitSeed,
         int partitions,
-        boolean bucketByLength) implements Serializable {
+        boolean bucketByLength,
+        String checkpointDir) implements Serializable {
 
     /** dl4j-spark RDD training approaches. */
     public enum Approach { DIRECT, EXPORT }
@@ -42,6 +44,7 @@ public record TrainingSpec(
                 s.getDouble(ConfigKey.TRAIN_VALIDATION_FRACTION, 0.0, 1.0, true),
                 s.getLong(ConfigKey.TRAIN_SPLIT_SEED),
                 s.getInt(ConfigKey.TRAIN_PARTITIONS, 0, 1_000_000),
-                s.getBoolean(ConfigKey.TRAIN_BUCKET_BY_LENGTH));
+                s.getBoolean(ConfigKey.TRAIN_BUCKET_BY_LENGTH),
+                s.get(ConfigKey.TRAIN_CHECKPOINT_DIR));
     }
 }

@@ -21,6 +21,7 @@ public final class TrainJob {
 
     /** Trains with parsed options on an existing session. */
     public static TrainResult run(SparkSession spark, TrainOptions options, PrintStream console) {
-        return new TrainingRun(spark, options.config(), options.output(), options.overwrite(), console).run();
+        return new TrainingRun(spark, options.config(), options.output(), options.overwrite(), options.resume(),
+                console).run();
     }
 }

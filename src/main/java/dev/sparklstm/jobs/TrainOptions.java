@@ -15,10 +15,12 @@ import java.util.List;
  * @param config    the validated configuration
  * @param output    output directory
  * @param overwrite whether an existing output may be replaced
+ * @param resume    whether the run must go on from a checkpoint (a matching one is used anyway)
  * @param master    Spark master, or null to keep spark-submit's (local[*] when there is none)
  * @param help      whether only help was asked for
  */
-public record TrainOptions(TrainConfig config, String output, boolean overwrite, String master, boolean help)
+public record TrainOptions(TrainConfig config, String output, boolean overwrite, boolean resume, String master,
+                           boolean help)
         implements JobOptions {
 
     /** Parses arguments; throws {@link IllegalArgumentException} naming the offending option. */
@@ -28,14 +30,16 @@ public record TrainOptions(TrainConfig config, String output, boolean overwrite,
         String output = null;
         String master = null;
         boolean overwrite = false;
+        boolean resume = false;
         List<String> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--help", "-h" -> {
-                    return new TrainOptions(null, null, false, null, true);
+                    return new TrainOptions(null, null, false, false, null, true);
                 }
                 case "--overwrite" -> overwrite = true;
+                case "--resume" -> resume = true;
                 case "--config" -> configFile = value(args, ++i, arg);
                 case "--input" -> input = value(args, ++i, arg);
                 case "--output" -> output = value(args, ++i, arg);
@@ -57,7 +61,7 @@ public record TrainOptions(TrainConfig config, String output, boolean overwrite,
         for (String override : overrides) {
             settings = settings.withOverride(override);
         }
-        return new TrainOptions(TrainConfig.from(settings), output, overwrite, master, false);
+        return new TrainOptions(TrainConfig.from(settings), output, overwrite, resume, master, false);
     }
 
     private static String value(String[] args, int index, String option) {
@@ -80,6 +84,9 @@ public record TrainOptions(TrainConfig config, String output, boolean overwrite,
                   --set KEY=VALUE     override one config key (repeatable; applied last)
                   --master URL        Spark master (default: spark-submit's, else local[*])
                   --overwrite         replace an existing output directory
+                  --resume            go on from the newest checkpoint of this output (see train.checkpoint-dir);
+                                      a rerun uses a checkpoint written with the same settings anyway,
+                                      --resume makes its absence an error
                   --help              this text
 
                 Config keys (default in brackets):

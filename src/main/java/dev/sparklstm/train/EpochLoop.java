@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiConsumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -44,12 +45,18 @@ final class EpochLoop {
         this.console = console;
     }
 
-    /** Trains for the configured epochs and returns their metrics. */
-    List<EpochMetrics> run(JavaRDD<DataSet> trainData, JavaRDD<DataSet> validationData, long trainSteps) {
+    /**
+     * Trains until the configured number of epochs is done and returns the metrics of all of them.
+     *
+     * @param initial    the network to continue from, with its updater state, or null for a new one
+     * @param done       metrics of the epochs {@code initial} has already trained (empty for a new one)
+     * @param onEpochEnd called after every epoch with the network and all metrics so far
+     */
+    List<EpochMetrics> run(JavaRDD<DataSet> trainData, JavaRDD<DataSet> validationData, long trainSteps,
+                           MultiLayerNetwork initial, List<EpochMetrics> done,
+                           BiConsumer<MultiLayerNetwork, List<EpochMetrics>> onEpochEnd) {
         DataSpec spec = config.data();
         TrainingSpec training = config.training();
-        MultiLayerConfiguration conf = NetworkFactory.configuration(config.network(), encoder.inputSize(),
-                encoder.outputSize(), spec.isClassification(), spec.isPerSequence());
         ParameterAveragingTrainingMaster.Builder master = new ParameterAveragingTrainingMaster.Builder(
                 workers, training.batchSize())
                 .batchSizePerWorker(training.batchSize())
@@ -66,17 +73,24 @@ final class EpochLoop {
             master.exportDirectory(training.exportDir());
         }
         ParameterAveragingTrainingMaster trainingMaster = master.build();
-        sparkNetwork = new SparkDl4jMultiLayer(jsc, conf, trainingMaster);
+        if (initial == null) {
+            MultiLayerConfiguration conf = NetworkFactory.configuration(config.network(), encoder.inputSize(),
+                    encoder.outputSize(), spec.isClassification(), spec.isPerSequence());
+            sparkNetwork = new SparkDl4jMultiLayer(jsc, conf, trainingMaster);
+        } else {
+            sparkNetwork = new SparkDl4jMultiLayer(jsc, initial, trainingMaster);
+        }
         console.printf("training %s on %d worker(s): batch %d, averaging every %d minibatches, %s BPTT%s, %d epochs%n",
                 config.network().layerSizes(), workers, training.batchSize(), training.averagingFrequency(),
                 config.network().truncatedBptt() ? "truncated" : "full",
                 config.network().truncatedBptt() ? " (" + config.network().tbpttLength() + "/"
                         + config.network().tbpttBackwardLength() + ")" : "", training.epochs());
 
-        List<EpochMetrics> epochs = new ArrayList<>();
-        long start = System.nanoTime();
+        List<EpochMetrics> epochs = new ArrayList<>(done);
+        // Elapsed time goes on from where the resumed run stopped.
+        long start = System.nanoTime() - (long) (done.isEmpty() ? 0 : done.get(done.size() - 1).elapsedSeconds() * 1e9);
         try {
-            for (int epoch = 1; epoch <= training.epochs(); epoch++) {
+            for (int epoch = done.size() + 1; epoch <= training.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
                 sparkNetwork.fit(trainData);
                 double fitSeconds = (System.nanoTime() - epochStart) / 1e9;
@@ -108,6 +122,7 @@ final class EpochLoop {
                         trainSteps / fitSeconds, epochSeconds, elapsed);
                 epochs.add(metrics);
                 console.println(progressLine(metrics, training.epochs()));
+                onEpochEnd.accept(sparkNetwork.getNetwork(), List.copyOf(epochs));
             }
         } finally {
             if (training.approach() == TrainingSpec.Approach.EXPORT) {

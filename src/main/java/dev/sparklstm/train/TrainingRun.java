@@ -33,7 +33,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * One training run, end to end: read and check the input, group rows into sequences on the
  * executors, account for every row (used or rejected), split by sequence, gather preprocessing
  * statistics on the training split, train by parameter averaging, evaluate every epoch, and
- * commit model, metrics, rejected rows and the resolved configuration atomically.
+ * commit model, metrics, rejected rows and the resolved configuration atomically. Every epoch
+ * ends with a checkpoint ({@link Checkpoints}); a rerun with the same output and settings goes on
+ * from the newest complete one.
  */
 public final class TrainingRun {
     /** Storage level of the cached sequences and minibatches. */
@@ -43,34 +45,52 @@ public final class TrainingRun {
     private final TrainConfig config;
     private final String output;
     private final boolean overwrite;
+    private final boolean resume;
     private final PrintStream console;
 
-    public TrainingRun(SparkSession spark, TrainConfig config, String output, boolean overwrite, PrintStream console) {
+    /**
+     * @param resume whether a checkpoint must exist to go on from; without it, a matching checkpoint
+     *               is still used when there is one
+     */
+    public TrainingRun(SparkSession spark, TrainConfig config, String output, boolean overwrite, boolean resume,
+                       PrintStream console) {
         this.spark = spark;
         this.config = config;
         this.output = output;
         this.overwrite = overwrite;
+        this.resume = resume;
         this.console = console;
     }
 
-    /** Runs training and commits the output; on failure nothing is left at the output path. */
+    /**
+     * Runs training and commits the output; on failure nothing is left at the output path, and the
+     * checkpoints of the epochs done so far are kept for a rerun (unless training diverged).
+     */
     public TrainResult run() {
         OutputCommitter committer = new OutputCommitter(spark.sparkContext().hadoopConfiguration(), output, overwrite)
                 .checkTarget();
+        Checkpoints checkpoints = Checkpoints.of(spark.sparkContext().hadoopConfiguration(), output,
+                config.training().checkpointDir(), console);
         try {
-            TrainResult result = train(committer);
+            TrainResult result = train(committer, checkpoints);
             committer.commit();
             console.println("output written to " + committer.target());
+            checkpoints.deleteAll();
             return result;
+        } catch (TrainingDivergedException e) {
+            // The same settings would diverge again and other settings start over: nothing to resume.
+            checkpoints.deleteAll();
+            throw e;
         } finally {
             committer.abort();
         }
     }
 
-    private TrainResult train(OutputCommitter committer) {
+    private TrainResult train(OutputCommitter committer, Checkpoints checkpoints) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         DataSpec spec = config.data();
         String location = InputReader.resolvePath(spec);
+        Checkpoints.Checkpoint checkpoint = checkpoint(checkpoints, location);
         Dataset<Row> input = InputReader.read(spark, spec);
         ColumnRoles roles = ColumnRoles.resolve(spec, input.schema(), true, SequenceSource.matrixWidths(input, spec));
         console.printf("input %s%n  sequence id \"%s\"%s, numeric features %s, categorical features %s, labels %s%n",
@@ -83,24 +103,25 @@ public final class TrainingRun {
                 .persist(STORAGE_LEVEL);
         List<JavaRDD<?>> cached = new ArrayList<>(List.of(assembled));
         try {
-            return train(committer, jsc, input, roles, location, workers, assembled, cached);
+            return train(committer, checkpoints, checkpoint, jsc, input, roles, location, workers, assembled, cached);
         } finally {
             cached.forEach(JavaRDD::unpersist);
         }
     }
 
-    private TrainResult train(OutputCommitter committer, JavaSparkContext jsc, Dataset<Row> input, ColumnRoles roles,
-                              String location, int workers, JavaRDD<AssembledSequence> assembled,
-                              List<JavaRDD<?>> cached) {
+    private TrainResult train(OutputCommitter committer, Checkpoints checkpoints, Checkpoints.Checkpoint checkpoint,
+                              JavaSparkContext jsc, Dataset<Row> input, ColumnRoles roles, String location,
+                              int workers, JavaRDD<AssembledSequence> assembled, List<JavaRDD<?>> cached) {
         DataSpec spec = config.data();
         long inputRows = input.count();
         if (inputRows == 0) {
             throw new IllegalArgumentException("input " + location + " is empty: it has no rows");
         }
-        long[] counts = assembled.map(new SequenceFns.Counts(spec.layout() == DataSpec.Layout.WIDE)).reduce(new SequenceFns.SumCounts());
-        long sequences = counts[0];
-        long usedRows = counts[1];
-        long rejectedRows = counts[2];
+        long[] rowCounts = assembled.map(new SequenceFns.Counts(spec.layout() == DataSpec.Layout.WIDE))
+                .reduce(new SequenceFns.SumCounts());
+        long sequences = rowCounts[0];
+        long usedRows = rowCounts[1];
+        long rejectedRows = rowCounts[2];
         if (usedRows + rejectedRows != inputRows) {
             throw new IllegalStateException("row accounting failed: " + inputRows + " input rows but " + usedRows
                     + " used + " + rejectedRows + " rejected");
@@ -152,7 +173,19 @@ public final class TrainingRun {
                         + "\" has only the class " + classes + " in the valid rows; classification needs two or more");
             }
         }
+        ModelMetadata.Counts counts = new ModelMetadata.Counts(inputRows, usedRows, rejectedRows, sequences,
+                trainStats.sequences(), validationStats.sequences(), trainStats.steps(), validationStats.steps());
         FeatureEncoder encoder = trainStats.toEncoder(roles.numericFeatures(), roles.categoricalFeatures(), spec, classes);
+        if (checkpoint != null) {
+            if (!checkpoint.metadata().counts().equals(counts)) {
+                throw new IllegalArgumentException("the input changed since checkpoint " + checkpoint.location()
+                        + " was written: its counts were " + checkpoint.metadata().counts() + ", now " + counts
+                        + ". Train on the same input to resume, or delete " + checkpoints.location()
+                        + " to start over.");
+            }
+            // The same statistics, summed in the order of the first run: resuming never moves the inputs.
+            encoder = checkpoint.metadata().encoder();
+        }
         console.printf("%d sequences: %d training (%d steps), %d validation (%d steps); network input %d, output %d%n",
                 sequences, trainStats.sequences(), trainStats.steps(), validationStats.sequences(),
                 validationStats.steps(), encoder.inputSize(), encoder.outputSize());
@@ -174,22 +207,20 @@ public final class TrainingRun {
             cached.add(validationData);
         }
 
+        FeatureEncoder finalEncoder = encoder;
         EpochLoop loop = new EpochLoop(jsc, config, encoder, workers, console);
-        List<EpochMetrics> epochs = loop.run(trainData, validationData, trainStats.steps());
+        List<EpochMetrics> epochs = loop.run(trainData, validationData, trainStats.steps(),
+                checkpoint == null ? null : ModelFiles.fromBytes(checkpoint.model()),
+                checkpoint == null ? List.of() : checkpoint.epochs(),
+                (network, done) -> {
+                    byte[] bytes = ModelFiles.toBytes(network);
+                    checkpoints.write(bytes, metadata(bytes, network, done, location, input.schema(), roles,
+                            finalEncoder, counts), done);
+                });
         MultiLayerNetwork network = loop.network();
 
         byte[] model = ModelFiles.toBytes(network);
-        String sha256 = ModelFiles.sha256(model);
-        Map<String, String> resolved = new LinkedHashMap<>(config.settings().with(ConfigKey.INPUT_PATH, location).asMap());
-        ModelMetadata metadata = new ModelMetadata(ModelMetadata.FORMAT_VERSION, java.time.Instant.now().toString(),
-                Versions.all(spark.version()), resolved,
-                new ModelMetadata.Task(word(spec.taskType()), word(spec.output()), word(spec.layout())),
-                new ModelMetadata.Columns(roles.sequenceId(), roles.time(), roles.numericFeatures(),
-                        roles.categoricalFeatures(), roles.labels()),
-                fields(input.schema()), ModelMetadata.Preprocessing.of(encoder),
-                new ModelMetadata.Counts(inputRows, usedRows, rejectedRows, sequences, trainStats.sequences(),
-                        validationStats.sequences(), trainStats.steps(), validationStats.steps()),
-                ModelFiles.MODEL_FILE, sha256, network.numParams(), finalMetrics(epochs.get(epochs.size() - 1)));
+        ModelMetadata metadata = metadata(model, network, epochs, location, input.schema(), roles, encoder, counts);
         committer.writeBytes("model/" + ModelFiles.MODEL_FILE, model);
         committer.writeBytes("model/" + ModelFiles.METADATA_FILE, metadata.toJson().getBytes(StandardCharsets.UTF_8));
         committer.writeBytes("config.properties", config.settings().with(ConfigKey.INPUT_PATH, location)
@@ -202,7 +233,57 @@ public final class TrainingRun {
         return new TrainResult(committer.target().toString(), inputRows, usedRows, rejectedRows,
                 trainStats.sequences(), validationStats.sequences(),
                 baseline == null ? null : baseline.name(), baseline == null ? null : baseline.value(),
-                epochs, sha256);
+                epochs, metadata.modelSha256());
+    }
+
+    /**
+     * The newest complete checkpoint of this output when its settings match this run's, null when
+     * there is none; a checkpoint written with other settings is an error, as is none with
+     * {@code --resume}.
+     */
+    private Checkpoints.Checkpoint checkpoint(Checkpoints checkpoints, String location) {
+        Checkpoints.Checkpoint checkpoint = checkpoints.latest().orElse(null);
+        if (checkpoint == null) {
+            if (resume) {
+                throw new IllegalArgumentException("--resume: no complete checkpoint in " + checkpoints.location()
+                        + " to resume from");
+            }
+            return null;
+        }
+        List<String> differences = Checkpoints.incompatibleSettings(checkpoint.metadata().config(),
+                resolvedSettings(location));
+        if (!differences.isEmpty()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint.location() + " (epoch " + checkpoint.epoch()
+                    + ") was written with other settings: " + String.join(", ", differences) + ". Rerun with the "
+                    + "same settings to resume, or delete " + checkpoints.location() + " to start over.");
+        }
+        if (checkpoint.epoch() > config.training().epochs()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint.location() + " has " + checkpoint.epoch()
+                    + " epochs done, more than " + ConfigKey.TRAIN_EPOCHS.key() + "=" + config.training().epochs()
+                    + ". Set " + ConfigKey.TRAIN_EPOCHS.key() + " to at least " + checkpoint.epoch()
+                    + ", or delete " + checkpoints.location() + " to start over.");
+        }
+        console.printf("resuming from checkpoint %s: epoch %d of %d done%n", checkpoint.location(), checkpoint.epoch(),
+                config.training().epochs());
+        return checkpoint;
+    }
+
+    private Map<String, String> resolvedSettings(String location) {
+        return new LinkedHashMap<>(config.settings().with(ConfigKey.INPUT_PATH, location).asMap());
+    }
+
+    private ModelMetadata metadata(byte[] model, MultiLayerNetwork network, List<EpochMetrics> epochs, String location,
+                                   StructType schema, ColumnRoles roles, FeatureEncoder encoder,
+                                   ModelMetadata.Counts counts) {
+        DataSpec spec = config.data();
+        return new ModelMetadata(ModelMetadata.FORMAT_VERSION, java.time.Instant.now().toString(),
+                Versions.all(spark.version()), resolvedSettings(location),
+                new ModelMetadata.Task(word(spec.taskType()), word(spec.output()), word(spec.layout())),
+                new ModelMetadata.Columns(roles.sequenceId(), roles.time(), roles.numericFeatures(),
+                        roles.categoricalFeatures(), roles.labels()),
+                fields(schema), ModelMetadata.Preprocessing.of(encoder), counts,
+                ModelFiles.MODEL_FILE, ModelFiles.sha256(model), network.numParams(),
+                finalMetrics(epochs.get(epochs.size() - 1)));
     }
 
     private JavaRDD<AssembledSequence> assemble(Dataset<Row> input, ColumnRoles roles, int partitions) {
