@@ -54,6 +54,36 @@ public final class OutputCommitter {
         return this;
     }
 
+    /**
+     * Fails when the output and another path of the run (its input, its model) are the same
+     * directory or one holds the other, so that {@code --overwrite} can never replace what the run
+     * reads. Call before any work.
+     *
+     * @param what the role of the other path, for the message ("--input")
+     */
+    public OutputCommitter checkSeparateFrom(String what, String path) {
+        Path other;
+        try {
+            other = fs.makeQualified(new Path(path));
+        } catch (IllegalArgumentException e) {
+            return this; // on another file system ("Wrong FS"): cannot overlap this output
+        }
+        if (contains(target, other) || contains(other, target)) {
+            throw new IllegalArgumentException("output " + target + " overlaps " + what + " " + other
+                    + ": a run never writes where it reads; choose another --output");
+        }
+        return this;
+    }
+
+    private static boolean contains(Path dir, Path path) {
+        for (Path p = path; p != null; p = p.getParent()) {
+            if (p.equals(dir)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The final location. */
     public Path target() {
         return target;
@@ -91,7 +121,14 @@ public final class OutputCommitter {
                 old = new Path(target.getParent(), "." + target.getName() + ".replaced-" + UUID.randomUUID());
                 rename(target, old);
             }
-            rename(staging, target);
+            try {
+                rename(staging, target);
+            } catch (IOException e) {
+                if (old != null) {
+                    rename(old, target); // put the previous output back
+                }
+                throw e;
+            }
             committed = true;
             if (old != null) {
                 fs.delete(old, true);

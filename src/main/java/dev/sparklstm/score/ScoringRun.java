@@ -57,7 +57,10 @@ public final class ScoringRun {
     /** Scores and commits the output; on failure nothing is left at the output path. */
     public ScoreResult run() {
         OutputCommitter committer = new OutputCommitter(spark.sparkContext().hadoopConfiguration(), options.output(),
-                options.overwrite()).checkTarget();
+                options.overwrite()).checkTarget().checkSeparateFrom("--model", options.model());
+        if (options.input() != null) {
+            committer.checkSeparateFrom("--input", options.input());
+        }
         try {
             ScoreResult result = score(committer);
             committer.commit();

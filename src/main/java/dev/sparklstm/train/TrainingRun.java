@@ -68,7 +68,7 @@ public final class TrainingRun {
      */
     public TrainResult run() {
         OutputCommitter committer = new OutputCommitter(spark.sparkContext().hadoopConfiguration(), output, overwrite)
-                .checkTarget();
+                .checkTarget().checkSeparateFrom("--input", InputReader.resolvePath(config.data()));
         Checkpoints checkpoints = Checkpoints.of(spark.sparkContext().hadoopConfiguration(), output,
                 config.training().checkpointDir(), console);
         try {
