@@ -1,11 +1,11 @@
 package dev.sparklstm.jobs;
 
+import dev.sparklstm.config.CommandLine;
 import dev.sparklstm.config.JobOptions;
 import dev.sparklstm.samples.SampleGenerator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * Command-line options of {@link GenerateSamplesJob}, parsed and validated before any Spark work.
@@ -23,8 +23,6 @@ public record GenerateSamplesOptions(Kind kind, Layout layout, long sequences, i
     static final int MAX_PARTITIONS = 100_000;
     private static final int MIN_LENGTH = SampleGenerator.MIN_SUPPORTED_LENGTH;
     private static final int MAX_LENGTH = SampleGenerator.MAX_SUPPORTED_LENGTH;
-    private static final List<String> NAMES = List.of("--kind", "--layout", "--sequences", "--min-length",
-            "--max-length", "--seed", "--format", "--partitions", "--output", "--overwrite", "--master", "--help");
     private static final GenerateSamplesOptions HELP =
             new GenerateSamplesOptions(null, null, 0, 0, 0, 0, null, 0, null, false, null, true);
 
@@ -62,36 +60,22 @@ public record GenerateSamplesOptions(Kind kind, Layout layout, long sequences, i
      * {@code --help} (or {@code -h}) anywhere wins over everything else.
      */
     public static GenerateSamplesOptions parse(String... args) {
-        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+        CommandLine line = CommandLine.parse(args, Set.of("--overwrite"), Set.of("--kind", "--layout", "--sequences",
+                "--min-length", "--max-length", "--seed", "--format", "--partitions", "--output", "--master"), Set.of());
+        if (line.help()) {
             return HELP;
         }
-        Map<String, String> values = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            require(arg.startsWith("--"), "unexpected argument '" + arg + "': options start with --");
-            int eq = arg.indexOf('=');
-            String name = eq >= 0 ? arg.substring(0, eq) : arg;
-            require(NAMES.contains(name), "unknown option " + name + "; allowed: " + NAMES);
-            String value = eq >= 0 ? arg.substring(eq + 1)
-                    : name.equals("--overwrite") ? "true"
-                    : i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : null;
-            require(value != null, "option " + name + " needs a value");
-            require(values.put(name, value) == null, "option " + name + " is given more than once");
-        }
-        String overwrite = values.getOrDefault("--overwrite", "false");
-        require(overwrite.equals("true") || overwrite.equals("false"),
-                "--overwrite takes no value, got '" + overwrite + "'");
-        String partitions = values.get("--partitions");
+        String partitions = line.value("--partitions", null);
         return new GenerateSamplesOptions(
-                parseEnum(Kind.class, "--kind", values.get("--kind")),
-                parseEnum(Layout.class, "--layout", values.getOrDefault("--layout", "long")),
-                parseLong("--sequences", values.getOrDefault("--sequences", "1000")),
-                parseInt("--min-length", values.getOrDefault("--min-length", "20")),
-                parseInt("--max-length", values.getOrDefault("--max-length", "60")),
-                parseLong("--seed", values.getOrDefault("--seed", "1")),
-                parseEnum(Format.class, "--format", values.getOrDefault("--format", "parquet")),
+                parseEnum(Kind.class, "--kind", line.value("--kind", null)),
+                parseEnum(Layout.class, "--layout", line.value("--layout", "long")),
+                parseLong("--sequences", line.value("--sequences", "1000")),
+                parseInt("--min-length", line.value("--min-length", "20")),
+                parseInt("--max-length", line.value("--max-length", "60")),
+                parseLong("--seed", line.value("--seed", "1")),
+                parseEnum(Format.class, "--format", line.value("--format", "parquet")),
                 partitions == null ? 0 : parsePositiveInt("--partitions", partitions),
-                values.get("--output"), Boolean.parseBoolean(overwrite), values.get("--master"), false);
+                line.value("--output", null), line.has("--overwrite"), line.value("--master", null), false);
     }
 
     /** The usage text. */

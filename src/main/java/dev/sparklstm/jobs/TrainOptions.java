@@ -1,12 +1,12 @@
 package dev.sparklstm.jobs;
 
-import dev.sparklstm.config.JobOptions;
+import dev.sparklstm.config.CommandLine;
 import dev.sparklstm.config.ConfigKey;
+import dev.sparklstm.config.JobOptions;
 import dev.sparklstm.config.Settings;
 import dev.sparklstm.config.TrainConfig;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Set;
 
 /**
  * Command-line options of {@link TrainJob}, parsed and validated before any Spark work. Settings
@@ -25,50 +25,24 @@ public record TrainOptions(TrainConfig config, String output, boolean overwrite,
 
     /** Parses arguments; throws {@link IllegalArgumentException} naming the offending option. */
     public static TrainOptions parse(String... args) {
-        String configFile = null;
-        String input = null;
-        String output = null;
-        String master = null;
-        boolean overwrite = false;
-        boolean resume = false;
-        List<String> overrides = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--help", "-h" -> {
-                    return new TrainOptions(null, null, false, false, null, true);
-                }
-                case "--overwrite" -> overwrite = true;
-                case "--resume" -> resume = true;
-                case "--config" -> configFile = value(args, ++i, arg);
-                case "--input" -> input = value(args, ++i, arg);
-                case "--output" -> output = value(args, ++i, arg);
-                case "--master" -> master = value(args, ++i, arg);
-                case "--set" -> overrides.add(value(args, ++i, arg));
-                default -> throw new IllegalArgumentException("unknown option '" + arg + "'; see --help");
-            }
+        CommandLine line = CommandLine.parse(args, Set.of("--overwrite", "--resume"),
+                Set.of("--config", "--input", "--output", "--master"), Set.of("--set"));
+        if (line.help()) {
+            return new TrainOptions(null, null, false, false, null, true);
         }
-        if (output == null || output.isBlank()) {
-            throw new IllegalArgumentException("--output DIR is required");
-        }
+        String output = line.required("--output", "DIR");
         Settings settings = Settings.defaults();
-        if (configFile != null) {
-            settings = settings.withFile(Path.of(configFile));
+        if (line.has("--config")) {
+            settings = settings.withFile(Path.of(line.value("--config", null)));
         }
-        if (input != null) {
-            settings = settings.with(ConfigKey.INPUT_PATH, input);
+        if (line.has("--input")) {
+            settings = settings.with(ConfigKey.INPUT_PATH, line.value("--input", null));
         }
-        for (String override : overrides) {
+        for (String override : line.values("--set")) {
             settings = settings.withOverride(override);
         }
-        return new TrainOptions(TrainConfig.from(settings), output, overwrite, resume, master, false);
-    }
-
-    private static String value(String[] args, int index, String option) {
-        if (index >= args.length || args[index].startsWith("--")) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[index];
+        return new TrainOptions(TrainConfig.from(settings), output, line.has("--overwrite"), line.has("--resume"),
+                line.value("--master", null), false);
     }
 
     /** The usage text with every config key. */

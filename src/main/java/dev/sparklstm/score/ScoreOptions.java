@@ -1,9 +1,9 @@
 package dev.sparklstm.score;
 
-import dev.sparklstm.config.JobOptions;
+import dev.sparklstm.config.CommandLine;
 import dev.sparklstm.config.ConfigKey;
+import dev.sparklstm.config.JobOptions;
 import dev.sparklstm.config.Settings;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -33,34 +33,14 @@ public record ScoreOptions(String model, String input, String output, boolean ov
 
     /** Parses arguments; throws {@link IllegalArgumentException} naming the offending option. */
     public static ScoreOptions parse(String... args) {
-        String model = null;
-        String input = null;
-        String output = null;
-        String master = null;
-        boolean overwrite = false;
-        List<String> overrides = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--help", "-h" -> {
-                    return new ScoreOptions(null, null, null, false, null, List.of(), true);
-                }
-                case "--overwrite" -> overwrite = true;
-                case "--model" -> model = value(args, ++i, arg);
-                case "--input" -> input = value(args, ++i, arg);
-                case "--output" -> output = value(args, ++i, arg);
-                case "--master" -> master = value(args, ++i, arg);
-                case "--set" -> overrides.add(value(args, ++i, arg));
-                default -> throw new IllegalArgumentException("unknown option '" + arg + "'; see --help");
-            }
+        CommandLine line = CommandLine.parse(args, Set.of("--overwrite"),
+                Set.of("--model", "--input", "--output", "--master"), Set.of("--set"));
+        if (line.help()) {
+            return new ScoreOptions(null, null, null, false, null, List.of(), true);
         }
-        if (model == null) {
-            throw new IllegalArgumentException("--model DIR is required");
-        }
-        if (output == null) {
-            throw new IllegalArgumentException("--output DIR is required");
-        }
-        ScoreOptions options = new ScoreOptions(model, input, output, overwrite, master, overrides, false);
+        ScoreOptions options = new ScoreOptions(line.required("--model", "DIR"), line.value("--input", null),
+                line.required("--output", "DIR"), line.has("--overwrite"), line.value("--master", null),
+                line.values("--set"), false);
         options.apply(Settings.defaults());
         return options;
     }
@@ -89,13 +69,6 @@ public record ScoreOptions(String model, String input, String output, boolean ov
         settings.getChoice(ConfigKey.INPUT_BAD_ROWS, "fail", "reject");
         settings.getChoice(ConfigKey.INPUT_FORMAT, "auto", "parquet", "csv");
         return settings;
-    }
-
-    private static String value(String[] args, int index, String option) {
-        if (index >= args.length || args[index].startsWith("--")) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[index];
     }
 
     /** The usage text. */
