@@ -126,25 +126,31 @@ public final class ScoringRun {
         LongRowsToSequencesFn longRows = assemble instanceof LongRowsToSequencesFn fn ? fn : null;
         Broadcast<Map<String, String>> invalidLong = null;
         FlatMapFunction<Iterator<Row>, Row> rejectedFn = new SequenceSource.RejectedRows(assemble);
+        boolean fail = spec.badRows() == DataSpec.BadRows.FAIL;
         if (longRows != null) {
             // Long sequences are scored as they stream by, so the invalid ones must be known first.
+            // When invalid rows fail the job, this one pass checks every sequence and stops there.
             Map<String, String> invalid = new HashMap<>();
             for (Tuple2<String, String> entry : rows.mapPartitions(
-                    new LongStreams.InvalidLongSequences(longRows, chunkLength)).collect()) {
+                    new LongStreams.InvalidSequences(longRows, chunkLength, fail)).collect()) {
                 invalid.put(entry._1(), entry._2());
+            }
+            if (fail && !invalid.isEmpty()) {
+                throw invalidRows(location, invalid.entrySet().stream().limit(3)
+                        .map(e -> e.getKey() + ": " + e.getValue()).toList());
             }
             invalidLong = jsc.broadcast(invalid);
             rejectedFn = new LongStreams.RejectedRows(longRows, chunkLength, invalidLong);
         }
         Dataset<Row> rejected = spark.createDataFrame(rows.mapPartitions(rejectedFn),
                 SequenceSource.rejectedSchema(input.schema()));
-        if (spec.badRows() == DataSpec.BadRows.FAIL) {
-            List<Row> examples = rejected.limit(3).collectAsList();
-            if (!examples.isEmpty()) {
-                throw new IllegalArgumentException("input " + location + " has invalid rows, for example: "
-                        + examples.stream().map(r -> r.get(input.schema().fieldIndex(roles.sequenceId())) + ": "
-                        + r.getString(r.size() - 1)).toList() + ". Nothing was written. Fix the input, or set "
-                        + ConfigKey.INPUT_BAD_ROWS.key() + "=reject to write them to rejected/ and score the rest.");
+        if (fail) {
+            if (longRows == null) {
+                List<Row> examples = rejected.limit(3).collectAsList();
+                if (!examples.isEmpty()) {
+                    throw invalidRows(location, examples.stream().map(r -> r.get(input.schema().fieldIndex(
+                            roles.sequenceId())) + ": " + r.getString(r.size() - 1)).toList());
+                }
             }
             // The check read every row (a limit that finds nothing scans all partitions) and found no
             // invalid one: write the empty rejected/ table as it is, instead of sorting, grouping and
@@ -197,6 +203,12 @@ public final class ScoringRun {
         }
         long needed = inputRows / ROWS_PER_PARTITION + (inputRows % ROWS_PER_PARTITION == 0 ? 0 : 1);
         return (int) Math.min(MAX_AUTO_PARTITIONS, Math.max(defaultParallelism, needed));
+    }
+
+    private static IllegalArgumentException invalidRows(String location, List<String> examples) {
+        return new IllegalArgumentException("input " + location + " has invalid rows, for example: " + examples
+                + ". Nothing was written. Fix the input, or set " + ConfigKey.INPUT_BAD_ROWS.key()
+                + "=reject to write them to rejected/ and score the rest.");
     }
 
     /** The model's training settings, with the feature lists pinned to exactly the model's features. */

@@ -1,6 +1,7 @@
 package dev.sparklstm.train;
 
 import java.util.List;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * What a training run produced: where, from how many rows, and how well.
@@ -15,10 +16,12 @@ import java.util.List;
  * @param baselineMetric      the baseline's validation accuracy (classification) or RMSE (regression)
  * @param epochs              per-epoch metrics
  * @param modelSha256         SHA-256 of the written model file
+ * @param network             the trained network in memory, as it was written
  */
 public record TrainResult(String output, long inputRows, long usedRows, long rejectedRows,
                           long trainSequences, long validationSequences, String baselineName,
-                          Double baselineMetric, List<EpochMetrics> epochs, String modelSha256) {
+                          Double baselineMetric, List<EpochMetrics> epochs, String modelSha256,
+                          MultiLayerNetwork network) {
 
     public TrainResult {
         epochs = List.copyOf(epochs);

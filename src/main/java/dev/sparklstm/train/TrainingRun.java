@@ -233,7 +233,7 @@ public final class TrainingRun {
         return new TrainResult(committer.target().toString(), inputRows, usedRows, rejectedRows,
                 trainStats.sequences(), validationStats.sequences(),
                 baseline == null ? null : baseline.name(), baseline == null ? null : baseline.value(),
-                epochs, metadata.modelSha256());
+                epochs, metadata.modelSha256(), network);
     }
 
     /**

@@ -38,6 +38,8 @@ class ScoreJobTest {
     static Path shared;
     private static Path sensorModel;
     private static Path addingModel;
+    /** The sensor model's network in memory, right after training. */
+    private static MultiLayerNetwork sensorNetwork;
 
     @TempDir
     Path temp;
@@ -46,8 +48,8 @@ class ScoreJobTest {
     static void trainModels() {
         spark = SparkSession.builder().master("local[2]").appName("ScoreJobTest")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
-        TrainJob.run(spark, TrainOptions.parse("--output", shared.resolve("sensor").toString(),
-                "--set", "train.epochs=2", "--set", "model.layers=16,16"), quiet());
+        sensorNetwork = TrainJob.run(spark, TrainOptions.parse("--output", shared.resolve("sensor").toString(),
+                "--set", "train.epochs=2", "--set", "model.layers=16,16"), quiet()).network();
         TrainJob.run(spark, TrainOptions.parse("--config", "conf/adding-regression.properties",
                 "--output", shared.resolve("adding").toString(), "--set", "train.epochs=2"), quiet());
         sensorModel = shared.resolve("sensor/model");
@@ -69,7 +71,7 @@ class ScoreJobTest {
     }
 
     @Test
-    void perStepScoresEqualPlainDl4jOnEachWholeSequence() throws Exception {
+    void savedModelScoresEqualTheTrainedNetworkOnEachWholeSequence() throws Exception {
         Path out = temp.resolve("scores");
         ScoreResult result = score("--model", sensorModel.toString(), "--output", out.toString(),
                 "--set", "score.batch-size=7");
@@ -83,9 +85,12 @@ class ScoreJobTest {
         List<Row> rows = predictions(out, "seq_id", "t");
         assertEquals(List.of("seq_id", "t", "label", "prediction", "probabilities"),
                 List.of(rows.get(0).schema().fieldNames()));
-        // Reference: the saved model loaded with plain DL4J, one unpadded sequence at a time.
+        // Reference: the network in memory right after training, plain DL4J, one unpadded sequence
+        // at a time. The saved model holds exactly its parameters.
         ModelMetadata metadata = ModelMetadata.fromJson(Files.readString(sensorModel.resolve("metadata.json")));
-        MultiLayerNetwork network = ModelFiles.fromBytes(Files.readAllBytes(sensorModel.resolve("model.zip")));
+        MultiLayerNetwork network = sensorNetwork;
+        assertEquals(network.params(), ModelFiles.fromBytes(Files.readAllBytes(sensorModel.resolve("model.zip")))
+                .params());
         FeatureEncoder encoder = metadata.encoder();
         SampleGenerator generator = new SampleGenerator(20, 60, 7);
         List<SequenceRecord> records = SensorSequences.generate(generator, 40, encoder.numericColumns(),
@@ -172,8 +177,9 @@ class ScoreJobTest {
             assertTrue(e.getMessage().contains("is corrupted or truncated: its SHA-256"), e.getMessage());
             assertFalse(Files.exists(out));
         }
+        Path notAModel = Files.createDirectories(temp.resolve("not-a-model"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> score("--model", temp.toString(), "--output", temp.resolve("o").toString()));
+                () -> score("--model", notAModel.toString(), "--output", temp.resolve("o").toString()));
         assertTrue(e.getMessage().contains("is not a spark-lstm model directory"), e.getMessage());
     }
 
@@ -218,11 +224,15 @@ class ScoreJobTest {
                 .withColumn("vibration", org.apache.spark.sql.functions.expr(
                         "CASE WHEN seq_id = 's000001' AND t = 40 THEN double('NaN') ELSE vibration END"))
                 .write().parquet(input);
-        Path failed = temp.resolve("failed");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> score("--model",
-                sensorModel.toString(), "--input", input, "--output", failed.toString(), "--set", "score.chunk-length=7"));
-        assertTrue(e.getMessage().contains("feature \"vibration\" is NaN"), e.getMessage());
-        assertFalse(Files.exists(failed));
+        for (String chunk : List.of("7", "10000")) {
+            Path failed = temp.resolve("failed-" + chunk);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> score("--model",
+                    sensorModel.toString(), "--input", input, "--output", failed.toString(),
+                    "--set", "score.chunk-length=" + chunk));
+            assertTrue(e.getMessage().contains("s000001: ") && e.getMessage().contains("feature \"vibration\" is NaN")
+                    && e.getMessage().contains("Nothing was written"), e.getMessage());
+            assertFalse(Files.exists(failed));
+        }
 
         for (String chunk : List.of("7", "10000")) {
             Path out = temp.resolve("rejecting-" + chunk);
