@@ -34,9 +34,17 @@ public class FusedLstm extends LSTM {
 
     /** A fused layer with every setting of a DL4J {@code LSTM} configuration. */
     public static FusedLstm from(LSTM lstm) {
-        FusedLstm fused = new FusedLstm();
-        // Copy all fields down the class chain: DL4J's LSTM has no copy constructor and a private
-        // Builder constructor, and copying by hand would silently miss a field in a later version.
+        FusedLstm fused = copySettings(lstm, new FusedLstm());
+        fused.checkSupported();
+        return fused;
+    }
+
+    /**
+     * Copies every field of DL4J's LSTM configuration chain from {@code source} to {@code target}:
+     * DL4J's LSTM has no copy constructor and a private Builder constructor, and copying by hand
+     * would silently miss a field in a later version.
+     */
+    static <T extends LSTM> T copySettings(LSTM source, T target) {
         for (Class<?> type = LSTM.class; type != Object.class; type = type.getSuperclass()) {
             for (Field field : type.getDeclaredFields()) {
                 if (Modifier.isStatic(field.getModifiers())) {
@@ -44,14 +52,13 @@ public class FusedLstm extends LSTM {
                 }
                 field.setAccessible(true);
                 try {
-                    field.set(fused, field.get(lstm));
+                    field.set(target, field.get(source));
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException("cannot copy LSTM setting " + field.getName(), e);
                 }
             }
         }
-        fused.checkSupported();
-        return fused;
+        return target;
     }
 
     @Override

@@ -26,7 +26,7 @@ final class TestNets {
     }
 
     /** Kinds of LSTM layer. */
-    enum Kind { DL4J, FUSED }
+    enum Kind { DL4J, FUSED, STATEFUL_DL4J }
 
     static MultiLayerConfiguration config(Kind kind, DataType type, int inputs, int[] sizes, int outputs,
                                           boolean perSequence, int tbptt, IUpdater updater) {
@@ -35,7 +35,11 @@ final class TestNets {
         for (int i = 0; i < sizes.length; i++) {
             LSTM lstm = new LSTM.Builder().nOut(sizes[i]).activation(Activation.TANH)
                     .gateActivationFunction(Activation.SIGMOID).build();
-            Layer layer = kind == Kind.FUSED ? FusedLstm.from(lstm) : lstm;
+            Layer layer = switch (kind) {
+                case FUSED -> FusedLstm.from(lstm);
+                case STATEFUL_DL4J -> StatefulBackpropLstm.from(lstm);
+                case DL4J -> lstm;
+            };
             if (perSequence && i == sizes.length - 1) {
                 layer = new LastTimeStep(layer);
             }
