@@ -32,6 +32,7 @@ final class DoubleLstmKernel implements LstmKernel {
     private final NativeBuffer b = new NativeBuffer(TYPE);
     private double[] bias = new double[0];
     private double[] carry = new double[0];
+    private double[] biasSum = new double[0];
     /** Mask by row t*B+b of the last forward, or null. */
     private double[] mask;
     private int nIn;
@@ -169,13 +170,19 @@ final class DoubleLstmKernel implements LstmKernel {
                 z.doublesAt(0), gates4, 0.0, grw.doublesAt(0), hidden);
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, (int) rows, gates4, 1.0, w.doublesAt(0), nIn,
                 z.doublesAt(0), gates4, 0.0, dx.doublesAt(0), nIn);
+        if (biasSum.length != gates4) {
+            biasSum = new double[gates4];
+        }
+        java.util.Arrays.fill(biasSum, 0.0);
+        for (int r = 0; r < rows; r++) {
+            int base = r * gates4;
+            for (int k = 0; k < gates4; k++) {
+                biasSum[k] += zb.getDouble((base + k) << 3);
+            }
+        }
         ByteBuffer gbb = gb.bytes();
         for (int k = 0; k < gates4; k++) {
-            double sum = 0.0;
-            for (long r = 0; r < rows; r++) {
-                sum += zb.getDouble((int) ((r * gates4 + k) << 3));
-            }
-            gbb.putDouble(k << 3, sum);
+            gbb.putDouble(k << 3, biasSum[k]);
         }
         gradW.assign(gw.viewF(0, nIn, gates4));
         gradRw.assign(grw.viewF(0, hidden, gates4));

@@ -41,6 +41,7 @@ final class FloatLstmKernel implements LstmKernel {
     private final NativeBuffer b = new NativeBuffer(TYPE);
     private float[] bias = new float[0];
     private float[] carry = new float[0];
+    private float[] biasSum = new float[0];
     /** Mask by row t*B+b of the last forward, or null. */
     private float[] mask;
     private int nIn;
@@ -178,13 +179,19 @@ final class FloatLstmKernel implements LstmKernel {
                 z.floatsAt(0), gates4, 0f, grw.floatsAt(0), hidden);
         cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, (int) rows, gates4, 1f, w.floatsAt(0), nIn,
                 z.floatsAt(0), gates4, 0f, dx.floatsAt(0), nIn);
+        if (biasSum.length != gates4) {
+            biasSum = new float[gates4];
+        }
+        java.util.Arrays.fill(biasSum, 0f);
+        for (int r = 0; r < rows; r++) {
+            int base = r * gates4;
+            for (int k = 0; k < gates4; k++) {
+                biasSum[k] += zb.getFloat((base + k) << 2);
+            }
+        }
         ByteBuffer gbb = gb.bytes();
         for (int k = 0; k < gates4; k++) {
-            float sum = 0f;
-            for (long r = 0; r < rows; r++) {
-                sum += zb.getFloat((int) ((r * gates4 + k) << 2));
-            }
-            gbb.putFloat(k << 2, sum);
+            gbb.putFloat(k << 2, biasSum[k]);
         }
         gradW.assign(gw.viewF(0, nIn, gates4));
         gradRw.assign(grw.viewF(0, hidden, gates4));
