@@ -36,6 +36,7 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public class FusedLstmLayer extends org.deeplearning4j.nn.layers.recurrent.LSTM {
     private transient LstmKernel kernel;
+    private transient GateMath gateMath = GateMath.get();
     /** The (post-dropout) input of the last training forward held by the kernel, or null. */
     private transient INDArray forwardInput;
 
@@ -143,6 +144,14 @@ public class FusedLstmLayer extends org.deeplearning4j.nn.layers.recurrent.LSTM 
         return out;
     }
 
+    /** For tests: the float gate math this layer uses (before its first forward); the JVM's choice by default. */
+    void useGateMath(GateMath math) {
+        if (kernel != null) {
+            throw new IllegalStateException("gate math must be chosen before the first forward");
+        }
+        gateMath = math;
+    }
+
     private void storeLastState(java.util.Map<String, INDArray> state) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             state.put(STATE_KEY_PREV_ACTIVATION, kernel.lastOutput().dup('c'));
@@ -153,7 +162,7 @@ public class FusedLstmLayer extends org.deeplearning4j.nn.layers.recurrent.LSTM 
     private LstmKernel kernel() {
         if (kernel == null) {
             if (dataType == DataType.FLOAT) {
-                kernel = new FloatLstmKernel(GateMath.get());
+                kernel = new FloatLstmKernel(gateMath);
             } else if (dataType == DataType.DOUBLE) {
                 kernel = new DoubleLstmKernel(new DoubleGateMath());
             } else {

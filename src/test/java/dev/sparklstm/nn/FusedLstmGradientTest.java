@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -15,7 +15,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  * The fused layer computes what DL4J's LSTM computes, on the same parameters: outputs and every
  * parameter gradient (both layers of a 2-layer stack, so also the gradient passed down) within
  * 1e-5 on a right-padded masked batch, per step (RnnOutputLayer) and per sequence (LastTimeStep,
- * which gives the LSTM a layer mask).
+ * which gives the LSTM a layer mask), with the vectorized and with the scalar gate math.
  */
 class FusedLstmGradientTest {
     private static final int INPUTS = 5;
@@ -23,14 +23,22 @@ class FusedLstmGradientTest {
     private static final int[] SIZES = {12, 7};
     private static final int[] LENGTHS = {40, 33, 17, 40};
 
-    @ParameterizedTest(name = "perSequence={0}")
-    @ValueSource(booleans = {false, true})
-    void outputsAndGradientsMatchDl4j(boolean perSequence) {
+    @ParameterizedTest(name = "perSequence={0}, gate math {1}")
+    @CsvSource({"false, vector", "true, vector", "false, scalar", "true, scalar"})
+    void outputsAndGradientsMatchDl4j(boolean perSequence, String gates) {
         MultiLayerNetwork dl4j = TestNets.network(TestNets.config(TestNets.Kind.DL4J, DataType.FLOAT, INPUTS, SIZES,
                 OUTPUTS, perSequence, 0, new Sgd(0.1)));
         MultiLayerNetwork fused = TestNets.network(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, SIZES,
                 OUTPUTS, perSequence, 0, new Sgd(0.1)));
         assertTrue(fused.getLayer(0) instanceof FusedLstmLayer);
+        GateMath math = gates.equals("scalar") ? new ScalarGateMath() : GateMathProvider.vectorOrNull();
+        for (int i = 0; i < SIZES.length; i++) {
+            org.deeplearning4j.nn.api.Layer layer = fused.getLayer(i);
+            if (layer instanceof org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer wrapper) {
+                layer = wrapper.getUnderlying();
+            }
+            ((FusedLstmLayer) layer).useGateMath(math);
+        }
         TestNets.randomize(dl4j, 3, 0.4);
         fused.setParams(dl4j.params().dup());
         DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, perSequence, 9);
