@@ -28,7 +28,7 @@ public enum ConfigKey {
     TASK_OUTPUT("task.output", "per-step", "per-step: a label on every step (many-to-many); per-sequence: one label per sequence, read on its last step (many-to-one)."),
     TASK_CLASSES("task.classes", "", "Optional comma-separated list of the valid class labels, in output order; empty: learned from the data (sorted)."),
 
-    MODEL_CELL("model.cell", "lstm", "Recurrent cell: lstm, or rnn (DL4J's SimpleRnn, a plain tanh RNN, for comparisons; full BPTT only)."),
+    MODEL_CELL("model.cell", "lstm", "Recurrent cell: lstm (the fused LSTM layer: DL4J's LSTM parameters and math; under truncated BPTT it backpropagates each segment from its carried state, where DL4J M2's LSTM restarts from zero), dl4j-lstm (DL4J's own LSTM layer; models of either load and score), or rnn (DL4J's SimpleRnn, a plain tanh RNN, for comparisons; full BPTT only)."),
     MODEL_LAYERS("model.layers", "32,32", "Comma-separated hidden sizes of the stacked LSTM layers."),
     MODEL_DROPOUT("model.dropout", "0.0", "Dropout probability on the LSTM layers' inputs, in [0, 1)."),
     MODEL_L2("model.l2", "0.0", "L2 regularization coefficient, in [0, 10]; 0: off."),

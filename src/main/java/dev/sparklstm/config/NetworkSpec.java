@@ -33,8 +33,11 @@ public record NetworkSpec(
         int tbpttLength,
         int tbpttBackwardLength) implements Serializable {
 
-    /** Recurrent cells. */
-    public enum Cell { LSTM, RNN }
+    /**
+     * Recurrent cells: LSTM is the fused layer ({@code dev.sparklstm.nn.FusedLstm}), DL4J_LSTM DL4J's own
+     * LSTM layer (same parameters; models of either load and score), RNN DL4J's SimpleRnn.
+     */
+    public enum Cell { LSTM, DL4J_LSTM, RNN }
 
     /** Optimizers. */
     public enum Updater { ADAM, SGD, RMSPROP }
@@ -75,7 +78,7 @@ public record NetworkSpec(
         if (sizes.isEmpty() || sizes.size() > 16) {
             throw s.invalid(ConfigKey.MODEL_LAYERS, "a comma-separated list of 1 to 16 layer sizes");
         }
-        Cell cell = Cell.valueOf(DataSpec.enumName(s.getChoice(ConfigKey.MODEL_CELL, "lstm", "rnn")));
+        Cell cell = Cell.valueOf(DataSpec.enumName(s.getChoice(ConfigKey.MODEL_CELL, "lstm", "dl4j-lstm", "rnn")));
         int tbptt;
         String rawTbptt = s.get(ConfigKey.MODEL_TBPTT_LENGTH);
         if (rawTbptt.equalsIgnoreCase("auto")) {

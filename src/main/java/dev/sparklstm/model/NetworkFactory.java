@@ -1,6 +1,7 @@
 package dev.sparklstm.model;
 
 import dev.sparklstm.config.NetworkSpec;
+import dev.sparklstm.nn.FusedLstm;
 import java.util.List;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.GradientNormalization;
@@ -25,8 +26,9 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * Builds the network for a task: stacked LSTM layers (tanh cell, sigmoid gates; or plain tanh RNN
- * layers for comparisons) and an output
+ * Builds the network for a task: stacked LSTM layers (tanh cell, sigmoid gates; the fused
+ * {@link FusedLstm} layer by default, DL4J's own LSTM with {@code model.cell=dl4j-lstm}; or plain
+ * tanh RNN layers for comparisons) and an output
  * layer that fits the task. Per-step tasks end in an {@link RnnOutputLayer}; per-sequence tasks
  * wrap the top LSTM in {@link LastTimeStep}, which reads each sequence's last unmasked step, and
  * end in a dense {@link OutputLayer}. Networks are FLOAT: a DOUBLE network's LastTimeStep output
@@ -74,6 +76,9 @@ public final class NetworkFactory {
                 cell.dropOut(1.0 - spec.dropout());
             }
             Layer layer = cell.build();
+            if (spec.cell() == NetworkSpec.Cell.LSTM) {
+                layer = FusedLstm.from((LSTM) layer);
+            }
             if (perSequence && i == sizes.size() - 1) {
                 layer = new LastTimeStep(layer);
             }

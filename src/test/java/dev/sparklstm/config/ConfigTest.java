@@ -236,12 +236,14 @@ class ConfigTest {
         assertEquals(NetworkSpec.Cell.LSTM, parse().network().cell());
         NetworkSpec rnn = parse("model.cell=rnn").network();
         assertEquals(NetworkSpec.Cell.RNN, rnn.cell());
+        assertEquals(NetworkSpec.Cell.DL4J_LSTM, parse("model.cell=dl4j-lstm").network().cell());
+        assertEquals(50, parse("model.cell=dl4j-lstm").network().tbpttLength());
         assertEquals(0, rnn.tbpttLength());
         IllegalArgumentException e = refused("model.cell=rnn", "model.tbptt-length=10");
         assertTrue(e.getMessage().contains("model.tbptt-length must be 0 or auto for model.cell=rnn"), e.getMessage());
         assertTrue(e.getMessage().contains("'10'"), e.getMessage());
         IllegalArgumentException bad = refused("model.cell=gru");
-        assertTrue(bad.getMessage().contains("config model.cell must be one of lstm, rnn, got 'gru'"), bad.getMessage());
+        assertTrue(bad.getMessage().contains("config model.cell must be one of lstm, dl4j-lstm, rnn, got 'gru'"), bad.getMessage());
     }
 
     @Test

@@ -1,8 +1,10 @@
 package dev.sparklstm.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sparklstm.config.NetworkSpec;
+import dev.sparklstm.nn.FusedLstmLayer;
 import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
@@ -18,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Finite-difference gradient checks (double precision, DL4J's GradientCheckUtil) of the networks
  * the project builds: many-to-many and many-to-one, classification and regression, stacked LSTM
- * and plain RNN cells, right-padded batches with masks, full BPTT and the truncated-BPTT code path
+ * (the fused layer of model.cell=lstm, in its double-precision kernel, and DL4J's own LSTM) and plain
+ * RNN cells, right-padded batches with masks, full BPTT and the truncated-BPTT code path
  * (one segment covering the sequence, so the exact gradient is comparable).
  */
 class GradientCheckTest {
@@ -45,6 +48,8 @@ class GradientCheckTest {
             "lstm, regression, per-step, 0",
             "lstm, classification, per-sequence, 0",
             "lstm, regression, per-sequence, 0",
+            "dl4j_lstm, classification, per-step, 0",
+            "dl4j_lstm, regression, per-sequence, 0",
             "rnn, classification, per-step, 0",
             "rnn, regression, per-sequence, 0"})
     void gradientsMatchFiniteDifferences(String cell, String task, String output, int tbptt) {
@@ -57,6 +62,8 @@ class GradientCheckTest {
         MultiLayerNetwork network = new MultiLayerNetwork(NetworkFactory.configuration(spec, INPUTS, outputs,
                 classification, perSequence, DataType.DOUBLE));
         network.init();
+        Object first = network.getLayer(0);
+        assertEquals(cell.equals("lstm"), first instanceof FusedLstmLayer, "model.cell=lstm is the fused layer: " + first);
 
         Random random = new Random(5);
         int batch = LENGTHS.length;

@@ -7,15 +7,18 @@ import dev.sparklstm.config.ConfigKey;
 import dev.sparklstm.config.NetworkSpec;
 import dev.sparklstm.config.Settings;
 import dev.sparklstm.config.TrainConfig;
+import dev.sparklstm.nn.FusedLstmLayer;
 import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The networks the project builds compute the LSTM equations: two stacked layers, checked step
+ * The networks the project builds compute the LSTM equations, with the fused layer
+ * ({@code model.cell=lstm}) and with DL4J's own ({@code dl4j-lstm}): two stacked layers, checked step
  * by step against {@link ReferenceLstm} over 100+ steps, on a right-padded batch of sequences of
  * different lengths (padding must not change the real steps).
  */
@@ -23,11 +26,15 @@ class ReferenceLstmTest {
     private static final int INPUTS = 5;
     private static final int[] LENGTHS = {130, 101, 57};
 
-    @Test
-    void stackedLayersMatchTheEquationsOnAMaskedBatch() {
+    @ParameterizedTest(name = "model.cell={0}")
+    @ValueSource(strings = {"lstm", "dl4j-lstm"})
+    void stackedLayersMatchTheEquationsOnAMaskedBatch(String cell) {
         NetworkSpec spec = TrainConfig.from(Settings.defaults().with(ConfigKey.MODEL_LAYERS, "12,7")
+                .with(ConfigKey.MODEL_CELL, cell)
                 .with(ConfigKey.TASK_TYPE, "regression").with(ConfigKey.MODEL_SEED, "11")).network();
         MultiLayerNetwork network = NetworkFactory.create(spec, INPUTS, 2, false, false);
+        assertEquals(cell.equals("lstm"), network.getLayer(0) instanceof FusedLstmLayer);
+        assertEquals(cell.equals("lstm"), network.getLayer(1) instanceof FusedLstmLayer);
         // Non-trivial parameters: the initial forget bias of 1 and small weights would hide mistakes.
         Random random = new Random(3);
         INDArray params = network.params();

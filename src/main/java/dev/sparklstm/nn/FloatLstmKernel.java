@@ -1,0 +1,250 @@
+package dev.sparklstm.nn;
+
+import static org.bytedeco.openblas.global.openblas.CblasColMajor;
+import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
+
+import java.nio.ByteBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The float32 fused LSTM. Working memory is laid out by rows (step t, example b): gates
+ * {@code z} [T*B, 4H], states {@code c}, {@code h} [(T+1)*B, H] with the initial state in block 0,
+ * {@code tc = tanh(c)} [T*B, H], inputs {@code x} [T*B, nIn]. In BLAS column-major terms these
+ * are [4H, T*B], [H, T*B] and [nIn, T*B] matrices, and DL4J's 'f'-order {@code W} [nIn, 4H] and
+ * {@code RW} [H, 4H] are used as they are:
+ * <pre>
+ *   forward:  Z = W^T X (one GEMM per segment);  Z_t += RW^T h_{t-1} (one GEMM per step);  gates
+ *   backward: dh_t += RW dZ_{t+1} (one GEMM per step);  gates;
+ *             dW = X dZ^T,  dRW = H_prev dZ^T,  dX = W dZ (one GEMM each per segment)
+ * </pre>
+ * {@link DoubleLstmKernel} is the same code in double precision (for gradient checks); keep the
+ * two in step.
+ */
+final class FloatLstmKernel implements LstmKernel {
+    private static final DataType TYPE = DataType.FLOAT;
+    private final GateMath gates;
+    private final NativeBuffer x = new NativeBuffer(TYPE);
+    private final NativeBuffer z = new NativeBuffer(TYPE);
+    private final NativeBuffer c = new NativeBuffer(TYPE);
+    private final NativeBuffer tc = new NativeBuffer(TYPE);
+    private final NativeBuffer h = new NativeBuffer(TYPE);
+    private final NativeBuffer dh = new NativeBuffer(TYPE);
+    private final NativeBuffer dx = new NativeBuffer(TYPE);
+    private final NativeBuffer w = new NativeBuffer(TYPE);
+    private final NativeBuffer rw = new NativeBuffer(TYPE);
+    private final NativeBuffer gw = new NativeBuffer(TYPE);
+    private final NativeBuffer grw = new NativeBuffer(TYPE);
+    private final NativeBuffer gb = new NativeBuffer(TYPE);
+    private final NativeBuffer b = new NativeBuffer(TYPE);
+    private float[] bias = new float[0];
+    private float[] carry = new float[0];
+    private float[] biasSum = new float[0];
+    /** Mask by row t*B+b of the last forward, or null. */
+    private float[] mask;
+    private int nIn;
+    private int hidden;
+    private int batch;
+    private int steps;
+    private boolean forwardDone;
+
+    FloatLstmKernel(GateMath gates) {
+        this.gates = gates;
+    }
+
+    @Override
+    public void forward(INDArray input, INDArray h0, INDArray c0, INDArray maskArray, INDArray wParam,
+                        INDArray rwParam, INDArray bParam) {
+        nIn = (int) input.size(1);
+        batch = (int) input.size(0);
+        steps = (int) input.size(2);
+        hidden = (int) rwParam.size(0);
+        int gates4 = 4 * hidden;
+        long rows = (long) steps * batch;
+        x.ensure(rows * nIn);
+        z.ensure(rows * gates4);
+        c.ensure(rows * hidden + (long) batch * hidden);
+        h.ensure(rows * hidden + (long) batch * hidden);
+        tc.ensure(rows * hidden);
+        w.ensure((long) nIn * gates4);
+        rw.ensure((long) hidden * gates4);
+        w.viewF(0, nIn, gates4).assign(wParam);
+        rw.viewF(0, hidden, gates4).assign(rwParam);
+        if (bias.length != gates4) {
+            bias = new float[gates4];
+        }
+        b.ensure(gates4);
+        b.view(0, 1, gates4).assign(bParam);
+        b.bytes().asFloatBuffer().get(bias, 0, gates4);
+        x.view(0, steps, batch, nIn).assign(input.castTo(TYPE).permute(2, 0, 1));
+        boolean hasState = h0 != null;
+        if (hasState) {
+            h.view(0, batch, hidden).assign(h0);
+            c.view(0, batch, hidden).assign(c0);
+        } else {
+            h.zero(0, (long) batch * hidden);
+            c.zero(0, (long) batch * hidden);
+        }
+        mask = maskRows(maskArray);
+
+        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, (int) rows, nIn, 1f, w.floatsAt(0), nIn,
+                x.floatsAt(0), nIn, 0f, z.floatsAt(0), gates4);
+        ByteBuffer zb = z.bytes();
+        ByteBuffer cb = c.bytes();
+        ByteBuffer hb = h.bytes();
+        ByteBuffer tcb = tc.bytes();
+        for (int t = 0; t < steps; t++) {
+            long zt = (long) t * batch * gates4;
+            long st = (long) t * batch * hidden;
+            if (t > 0 || hasState) {
+                cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, batch, hidden, 1f, rw.floatsAt(0), hidden,
+                        h.floatsAt(st), hidden, 1f, z.floatsAt(zt), gates4);
+            }
+            for (int e = 0; e < batch; e++) {
+                int row = t * batch + e;
+                int prev = row * hidden;
+                int next = prev + batch * hidden;
+                gates.forwardRow(zb, row * gates4, bias, cb, prev, cb, next, tcb, prev, hb, next, hidden);
+                if (mask != null && mask[row] != 1f) {
+                    float m = mask[row];
+                    for (int j = 0; j < hidden; j++) {
+                        int at = (next + j) << 2;
+                        hb.putFloat(at, hb.getFloat(at) * m);
+                        cb.putFloat(at, cb.getFloat(at) * m);
+                    }
+                }
+            }
+        }
+        forwardDone = true;
+    }
+
+    @Override
+    public INDArray output() {
+        checkForward();
+        return h.view((long) batch * hidden, steps, batch, hidden).permute(1, 2, 0);
+    }
+
+    @Override
+    public INDArray lastOutput() {
+        checkForward();
+        return h.view((long) steps * batch * hidden, batch, hidden);
+    }
+
+    @Override
+    public INDArray lastCell() {
+        checkForward();
+        return c.view((long) steps * batch * hidden, batch, hidden);
+    }
+
+    @Override
+    public void backward(INDArray epsilon, INDArray gradW, INDArray gradRw, INDArray gradB, INDArray epsilonOut) {
+        checkForward();
+        int gates4 = 4 * hidden;
+        long rows = (long) steps * batch;
+        dh.ensure(rows * hidden);
+        dx.ensure(rows * nIn);
+        gw.ensure((long) nIn * gates4);
+        grw.ensure((long) hidden * gates4);
+        gb.ensure(gates4);
+        dh.view(0, steps, batch, hidden).assign(epsilon.castTo(TYPE).permute(2, 0, 1));
+        if (carry.length < batch * hidden) {
+            carry = new float[batch * hidden];
+        }
+        java.util.Arrays.fill(carry, 0, batch * hidden, 0f);
+        ByteBuffer zb = z.bytes();
+        ByteBuffer cb = c.bytes();
+        ByteBuffer tcb = tc.bytes();
+        ByteBuffer dhb = dh.bytes();
+        for (int t = steps - 1; t >= 0; t--) {
+            long st = (long) t * batch * hidden;
+            if (t < steps - 1) {
+                cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, batch, gates4, 1f, rw.floatsAt(0), hidden,
+                        z.floatsAt((long) (t + 1) * batch * gates4), gates4, 1f, dh.floatsAt(st), hidden);
+            }
+            for (int e = 0; e < batch; e++) {
+                int row = t * batch + e;
+                int prev = row * hidden;
+                if (mask != null && mask[row] != 1f) {
+                    maskedBackwardRow(zb, row * gates4, dhb, prev, e * hidden, cb, prev, prev + batch * hidden, tcb, prev);
+                } else {
+                    gates.backwardRow(zb, row * gates4, dhb, prev, carry, e * hidden, cb, prev, tcb, prev, hidden);
+                }
+            }
+        }
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, (int) rows, 1f, x.floatsAt(0), nIn,
+                z.floatsAt(0), gates4, 0f, gw.floatsAt(0), nIn);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, (int) rows, 1f, h.floatsAt(0), hidden,
+                z.floatsAt(0), gates4, 0f, grw.floatsAt(0), hidden);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, (int) rows, gates4, 1f, w.floatsAt(0), nIn,
+                z.floatsAt(0), gates4, 0f, dx.floatsAt(0), nIn);
+        if (biasSum.length != gates4) {
+            biasSum = new float[gates4];
+        }
+        java.util.Arrays.fill(biasSum, 0f);
+        for (int r = 0; r < rows; r++) {
+            int base = r * gates4;
+            for (int k = 0; k < gates4; k++) {
+                biasSum[k] += zb.getFloat((base + k) << 2);
+            }
+        }
+        ByteBuffer gbb = gb.bytes();
+        for (int k = 0; k < gates4; k++) {
+            gbb.putFloat(k << 2, biasSum[k]);
+        }
+        gradW.assign(gw.viewF(0, nIn, gates4));
+        gradRw.assign(grw.viewF(0, hidden, gates4));
+        gradB.assign(gb.view(0, 1, gates4));
+        epsilonOut.assign(dx.view(0, steps, batch, nIn).permute(1, 2, 0));
+        // The gate buffer now holds gradients: a second backward needs a new forward.
+        forwardDone = false;
+    }
+
+    /**
+     * A step whose mask is not 1. DL4J's LSTM scales h and c by the mask in its forward and
+     * differentiates tanh at the <em>scaled</em> cell state in its backward (it ignores the mask
+     * there); this does the same, so gradients match DL4J exactly even where epsilon is nonzero at
+     * masked steps.
+     */
+    private void maskedBackwardRow(ByteBuffer zb, int zOff, ByteBuffer dhb, int dhOff, int carryOff, ByteBuffer cb,
+                                   int cPrevOff, int cOff, ByteBuffer tcb, int tcOff) {
+        for (int j = 0; j < hidden; j++) {
+            int zg = (zOff + j) << 2;
+            int zf = zg + (hidden << 2);
+            int zo = zf + (hidden << 2);
+            int zi = zo + (hidden << 2);
+            float g = zb.getFloat(zg);
+            float f = zb.getFloat(zf);
+            float o = zb.getFloat(zo);
+            float i = zb.getFloat(zi);
+            float d = dhb.getFloat((dhOff + j) << 2);
+            float t = tcb.getFloat((tcOff + j) << 2);
+            float tm = ScalarGateMath.tanh(cb.getFloat((cOff + j) << 2));
+            float dc = d * o * (1f - tm * tm) + carry[carryOff + j];
+            zb.putFloat(zg, dc * i * (1f - g * g));
+            zb.putFloat(zf, dc * cb.getFloat((cPrevOff + j) << 2) * f * (1f - f));
+            zb.putFloat(zo, d * t * o * (1f - o));
+            zb.putFloat(zi, dc * g * i * (1f - i));
+            carry[carryOff + j] = dc * f;
+        }
+    }
+
+    private float[] maskRows(INDArray maskArray) {
+        if (maskArray == null) {
+            return null;
+        }
+        if (maskArray.rank() != 2 || maskArray.size(0) != batch || maskArray.size(1) != steps) {
+            throw new IllegalStateException("fused LSTM expects a mask of shape [" + batch + ", " + steps
+                    + "], got " + java.util.Arrays.toString(maskArray.shape()));
+        }
+        // Transposed to rows t*B+b, one ND4J copy: [steps, batch] in C order.
+        return maskArray.castTo(TYPE).transpose().dup('c').data().asFloat();
+    }
+
+    private void checkForward() {
+        if (!forwardDone) {
+            throw new IllegalStateException("fused LSTM kernel: no forward pass to read or backpropagate");
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.sparklstm.nn;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Element-wise LSTM gate math for one row (one example at one step) of a fused float32 LSTM.
+ * Buffers are native-order direct byte buffers over the layer's native working memory; all
+ * offsets count floats, not bytes. Gate blocks along the 4H axis are in DL4J's order
+ * <b>[g, f, o, i]</b> (cell candidate, forget, output, input gate).
+ *
+ * <p>Two implementations: {@link ScalarGateMath} everywhere, and a Vector API one where the
+ * {@code jdk.incubator.vector} module is present; {@link #get()} picks one once per JVM.
+ */
+public interface GateMath {
+    /** System property that forces the scalar implementation when set to {@code false}. */
+    String VECTOR_PROPERTY = "sparklstm.vector";
+
+    /**
+     * Forward step: {@code z} holds the pre-activations without bias; on return it holds the gate
+     * activations g, f, o, i. Writes {@code c = f * cPrev + i * g}, {@code tc = tanh(c)} and
+     * {@code h = o * tc}.
+     */
+    void forwardRow(ByteBuffer z, int zOff, float[] bias, ByteBuffer cPrev, int cPrevOff, ByteBuffer c, int cOff,
+                    ByteBuffer tc, int tcOff, ByteBuffer h, int hOff, int hidden);
+
+    /**
+     * Backward step: {@code z} holds the gate activations of the forward; on return it holds the
+     * gradients with respect to the pre-activations (dg, df, do, di). {@code dh} is the total
+     * gradient reaching this step's output; {@code carry} holds {@code dc(t+1) * f(t+1)} on entry
+     * and {@code dc(t) * f(t)} on return.
+     */
+    void backwardRow(ByteBuffer z, int zOff, ByteBuffer dh, int dhOff, float[] carry, int carryOff,
+                     ByteBuffer cPrev, int cPrevOff, ByteBuffer tc, int tcOff, int hidden);
+
+    /** A short name for logs and tests. */
+    String name();
+
+    /** The implementation for this JVM: vectorized when possible and not disabled by {@link #VECTOR_PROPERTY}. */
+    static GateMath get() {
+        return GateMathProvider.INSTANCE;
+    }
+}

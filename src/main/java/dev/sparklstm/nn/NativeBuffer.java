@@ -1,0 +1,106 @@
+package dev.sparklstm.nn;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Growable native working memory of a fused layer: one detached ND4J array (outside every
+ * workspace, freed with this object), seen three ways: as a native pointer for OpenBLAS, as a
+ * native-order {@link ByteBuffer} for the gate math, and as ND4J views (no copy) so that layout
+ * changes to and from DL4J's arrays are single ND4J {@code assign} calls. It only grows, so a
+ * layer allocates on its first segments and then never again for the same or smaller shapes.
+ */
+final class NativeBuffer {
+    private final DataType type;
+    private final int elementBytes;
+    private INDArray array;
+    private long capacity;
+    private ByteBuffer bytes;
+    private FloatPointer floats;
+    private DoublePointer doubles;
+
+    NativeBuffer(DataType type) {
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            throw new IllegalArgumentException("fused LSTM buffers are FLOAT or DOUBLE, got " + type);
+        }
+        this.type = type;
+        this.elementBytes = type == DataType.FLOAT ? 4 : 8;
+    }
+
+    /** Makes room for {@code elements} values; old contents are lost when it grows. */
+    void ensure(long elements) {
+        if (elements <= capacity) {
+            return;
+        }
+        long size = Math.max(elements, capacity + capacity / 2);
+        if (size * elementBytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("fused LSTM segment too large: " + elements + " values in one buffer"
+                    + " (limit 2 GB); use shorter segments (model.tbptt-length) or smaller batches");
+        }
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            array = Nd4j.createUninitializedDetached(type, size);
+        }
+        Pointer base = array.data().addressPointer();
+        if (type == DataType.FLOAT) {
+            FloatPointer start = new FloatPointer(base);
+            start.position(0).capacity(size).limit(size);
+            bytes = start.asByteBuffer().order(ByteOrder.nativeOrder());
+            floats = new FloatPointer(base);
+        } else {
+            DoublePointer start = new DoublePointer(base);
+            start.position(0).capacity(size).limit(size);
+            bytes = start.asByteBuffer().order(ByteOrder.nativeOrder());
+            doubles = new DoublePointer(base);
+        }
+        if (bytes.capacity() != size * elementBytes) {
+            throw new IllegalStateException("native view of " + size + " values has " + bytes.capacity() + " bytes");
+        }
+        capacity = size;
+    }
+
+    /** The native-order bytes of the whole buffer. */
+    ByteBuffer bytes() {
+        return bytes;
+    }
+
+    /**
+     * The float pointer at element {@code offset}. One pointer object per buffer, repositioned on
+     * each call (no allocation): pass each buffer at most once per BLAS call.
+     */
+    FloatPointer floatsAt(long offset) {
+        return floats.position(offset);
+    }
+
+    /** As {@link #floatsAt(long)} for a DOUBLE buffer. */
+    DoublePointer doublesAt(long offset) {
+        return doubles.position(offset);
+    }
+
+    /** A C-order view of {@code shape} starting at element {@code offset} (no copy). */
+    INDArray view(long offset, long... shape) {
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c', type);
+    }
+
+    /** A Fortran-order view (DL4J's parameter layout) of {@code shape} at element {@code offset}. */
+    INDArray viewF(long offset, long... shape) {
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), offset, 'f', type);
+    }
+
+    /** Sets {@code count} values from element {@code offset} to zero. */
+    void zero(long offset, long count) {
+        for (long i = offset; i < offset + count; i++) {
+            if (type == DataType.FLOAT) {
+                bytes.putFloat((int) (i << 2), 0f);
+            } else {
+                bytes.putDouble((int) (i << 3), 0.0);
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.sparklstm.nn;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Plain-Java gate math, used where the Vector API is absent and as the reference for the
+ * vectorized one. Transcendentals are computed in double from one {@code Math.exp} each
+ * (tanh as {@code (1 - e) / (1 + e)} with {@code e = exp(-2|x|)}, accurate near 0 too).
+ */
+public final class ScalarGateMath implements GateMath {
+    @Override
+    public void forwardRow(ByteBuffer z, int zOff, float[] bias, ByteBuffer cPrev, int cPrevOff, ByteBuffer c,
+                           int cOff, ByteBuffer tc, int tcOff, ByteBuffer h, int hOff, int hidden) {
+        for (int j = 0; j < hidden; j++) {
+            int zg = (zOff + j) << 2;
+            int zf = zg + (hidden << 2);
+            int zo = zf + (hidden << 2);
+            int zi = zo + (hidden << 2);
+            float g = tanh(z.getFloat(zg) + bias[j]);
+            float f = sigmoid(z.getFloat(zf) + bias[hidden + j]);
+            float o = sigmoid(z.getFloat(zo) + bias[2 * hidden + j]);
+            float i = sigmoid(z.getFloat(zi) + bias[3 * hidden + j]);
+            float cell = f * cPrev.getFloat((cPrevOff + j) << 2) + i * g;
+            float t = tanh(cell);
+            z.putFloat(zg, g);
+            z.putFloat(zf, f);
+            z.putFloat(zo, o);
+            z.putFloat(zi, i);
+            c.putFloat((cOff + j) << 2, cell);
+            tc.putFloat((tcOff + j) << 2, t);
+            h.putFloat((hOff + j) << 2, o * t);
+        }
+    }
+
+    @Override
+    public void backwardRow(ByteBuffer z, int zOff, ByteBuffer dh, int dhOff, float[] carry, int carryOff,
+                            ByteBuffer cPrev, int cPrevOff, ByteBuffer tc, int tcOff, int hidden) {
+        for (int j = 0; j < hidden; j++) {
+            int zg = (zOff + j) << 2;
+            int zf = zg + (hidden << 2);
+            int zo = zf + (hidden << 2);
+            int zi = zo + (hidden << 2);
+            float g = z.getFloat(zg);
+            float f = z.getFloat(zf);
+            float o = z.getFloat(zo);
+            float i = z.getFloat(zi);
+            float d = dh.getFloat((dhOff + j) << 2);
+            float t = tc.getFloat((tcOff + j) << 2);
+            float dc = d * o * (1f - t * t) + carry[carryOff + j];
+            z.putFloat(zg, dc * i * (1f - g * g));
+            z.putFloat(zf, dc * cPrev.getFloat((cPrevOff + j) << 2) * f * (1f - f));
+            z.putFloat(zo, d * t * o * (1f - o));
+            z.putFloat(zi, dc * g * i * (1f - i));
+            carry[carryOff + j] = dc * f;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+    }
+
+    static float tanh(float x) {
+        double e = Math.exp(-2.0 * Math.abs((double) x));
+        double t = (1.0 - e) / (1.0 + e);
+        return (float) (x < 0 ? -t : t);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.sparklstm.nn;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Gate math with the Vector API ({@code jdk.incubator.vector}): the JVM's preferred species
+ * (16 floats with AVX-512, 8 with AVX2), a scalar tail. Loaded only reflectively by
+ * {@link GateMathProvider}, so JVMs without the module never link this class.
+ */
+final class VectorGateMath implements GateMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    @Override
+    public void forwardRow(ByteBuffer z, int zOff, float[] bias, ByteBuffer cPrev, int cPrevOff, ByteBuffer c,
+                           int cOff, ByteBuffer tc, int tcOff, ByteBuffer h, int hOff, int hidden) {
+        int bound = S.loopBound(hidden);
+        int hb = hidden << 2;
+        for (int j = 0; j < bound; j += S.length()) {
+            int zg = (zOff + j) << 2;
+            FloatVector g = FloatVector.fromByteBuffer(S, z, zg, ORDER)
+                    .add(FloatVector.fromArray(S, bias, j)).lanewise(VectorOperators.TANH);
+            FloatVector f = sigmoid(FloatVector.fromByteBuffer(S, z, zg + hb, ORDER)
+                    .add(FloatVector.fromArray(S, bias, hidden + j)));
+            FloatVector o = sigmoid(FloatVector.fromByteBuffer(S, z, zg + 2 * hb, ORDER)
+                    .add(FloatVector.fromArray(S, bias, 2 * hidden + j)));
+            FloatVector i = sigmoid(FloatVector.fromByteBuffer(S, z, zg + 3 * hb, ORDER)
+                    .add(FloatVector.fromArray(S, bias, 3 * hidden + j)));
+            FloatVector cell = f.mul(FloatVector.fromByteBuffer(S, cPrev, (cPrevOff + j) << 2, ORDER)).add(i.mul(g));
+            FloatVector t = cell.lanewise(VectorOperators.TANH);
+            g.intoByteBuffer(z, zg, ORDER);
+            f.intoByteBuffer(z, zg + hb, ORDER);
+            o.intoByteBuffer(z, zg + 2 * hb, ORDER);
+            i.intoByteBuffer(z, zg + 3 * hb, ORDER);
+            cell.intoByteBuffer(c, (cOff + j) << 2, ORDER);
+            t.intoByteBuffer(tc, (tcOff + j) << 2, ORDER);
+            o.mul(t).intoByteBuffer(h, (hOff + j) << 2, ORDER);
+        }
+        if (bound < hidden) {
+            tailForward(z, zOff, bias, cPrev, cPrevOff, c, cOff, tc, tcOff, h, hOff, hidden, bound);
+        }
+    }
+
+    @Override
+    public void backwardRow(ByteBuffer z, int zOff, ByteBuffer dh, int dhOff, float[] carry, int carryOff,
+                            ByteBuffer cPrev, int cPrevOff, ByteBuffer tc, int tcOff, int hidden) {
+        int bound = S.loopBound(hidden);
+        int hb = hidden << 2;
+        for (int j = 0; j < bound; j += S.length()) {
+            int zg = (zOff + j) << 2;
+            FloatVector g = FloatVector.fromByteBuffer(S, z, zg, ORDER);
+            FloatVector f = FloatVector.fromByteBuffer(S, z, zg + hb, ORDER);
+            FloatVector o = FloatVector.fromByteBuffer(S, z, zg + 2 * hb, ORDER);
+            FloatVector i = FloatVector.fromByteBuffer(S, z, zg + 3 * hb, ORDER);
+            FloatVector d = FloatVector.fromByteBuffer(S, dh, (dhOff + j) << 2, ORDER);
+            FloatVector t = FloatVector.fromByteBuffer(S, tc, (tcOff + j) << 2, ORDER);
+            FloatVector dc = d.mul(o).mul(t.mul(t).neg().add(1f)).add(FloatVector.fromArray(S, carry, carryOff + j));
+            dc.mul(i).mul(g.mul(g).neg().add(1f)).intoByteBuffer(z, zg, ORDER);
+            dc.mul(FloatVector.fromByteBuffer(S, cPrev, (cPrevOff + j) << 2, ORDER)).mul(f).mul(f.neg().add(1f))
+                    .intoByteBuffer(z, zg + hb, ORDER);
+            d.mul(t).mul(o).mul(o.neg().add(1f)).intoByteBuffer(z, zg + 2 * hb, ORDER);
+            dc.mul(g).mul(i).mul(i.neg().add(1f)).intoByteBuffer(z, zg + 3 * hb, ORDER);
+            dc.mul(f).intoArray(carry, carryOff + j);
+        }
+        if (bound < hidden) {
+            tailBackward(z, zOff, dh, dhOff, carry, carryOff, cPrev, cPrevOff, tc, tcOff, hidden, bound);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "vector(" + S.length() + " floats)";
+    }
+
+    private static FloatVector sigmoid(FloatVector x) {
+        return ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    /** Units {@code from..hidden} with the scalar formulas (same offsets, shifted by {@code from}). */
+    private static void tailForward(ByteBuffer z, int zOff, float[] bias, ByteBuffer cPrev, int cPrevOff, ByteBuffer c,
+                             int cOff, ByteBuffer tc, int tcOff, ByteBuffer h, int hOff, int hidden, int from) {
+        for (int j = from; j < hidden; j++) {
+            int zg = (zOff + j) << 2;
+            int hb = hidden << 2;
+            float g = ScalarGateMath.tanh(z.getFloat(zg) + bias[j]);
+            float f = ScalarGateMath.sigmoid(z.getFloat(zg + hb) + bias[hidden + j]);
+            float o = ScalarGateMath.sigmoid(z.getFloat(zg + 2 * hb) + bias[2 * hidden + j]);
+            float i = ScalarGateMath.sigmoid(z.getFloat(zg + 3 * hb) + bias[3 * hidden + j]);
+            float cell = f * cPrev.getFloat((cPrevOff + j) << 2) + i * g;
+            float t = ScalarGateMath.tanh(cell);
+            z.putFloat(zg, g);
+            z.putFloat(zg + hb, f);
+            z.putFloat(zg + 2 * hb, o);
+            z.putFloat(zg + 3 * hb, i);
+            c.putFloat((cOff + j) << 2, cell);
+            tc.putFloat((tcOff + j) << 2, t);
+            h.putFloat((hOff + j) << 2, o * t);
+        }
+    }
+
+    private static void tailBackward(ByteBuffer z, int zOff, ByteBuffer dh, int dhOff, float[] carry, int carryOff,
+                              ByteBuffer cPrev, int cPrevOff, ByteBuffer tc, int tcOff, int hidden, int from) {
+        for (int j = from; j < hidden; j++) {
+            int zg = (zOff + j) << 2;
+            int hb = hidden << 2;
+            float g = z.getFloat(zg);
+            float f = z.getFloat(zg + hb);
+            float o = z.getFloat(zg + 2 * hb);
+            float i = z.getFloat(zg + 3 * hb);
+            float d = dh.getFloat((dhOff + j) << 2);
+            float t = tc.getFloat((tcOff + j) << 2);
+            float dc = d * o * (1f - t * t) + carry[carryOff + j];
+            z.putFloat(zg, dc * i * (1f - g * g));
+            z.putFloat(zg + hb, dc * cPrev.getFloat((cPrevOff + j) << 2) * f * (1f - f));
+            z.putFloat(zg + 2 * hb, d * t * o * (1f - o));
+            z.putFloat(zg + 3 * hb, dc * g * i * (1f - i));
+            carry[carryOff + j] = dc * f;
+        }
+    }
+}
