@@ -120,9 +120,7 @@ run_python() { # run_python ROUND
 
 report() {
   {
-    echo "Command: jobs/bench-speed.sh (rounds $ROUNDS, warm-up $WARMUP, repeats $REPEATS, train batches" \
-      "$TRAIN_BATCHES, inference calls $INFER_CALLS, OMP_NUM_THREADS=$THREADS, vector gate math $VECTOR," \
-      "OPENBLAS_CORETYPE=${BENCH_OPENBLAS_CORETYPE:-auto})"
+    cat "$LOGS/command.txt"
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(getconf _NPROCESSORS_ONLN) cores;" \
       "date $(date -u +%F); commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src jobs || echo '+changes')"
     echo "OpenBLAS cores chosen: Java $(grep -h '^Core:' "$LOGS"/java-*.log | sort -u | tr '\n' ' ')|" \
@@ -180,24 +178,29 @@ for i in impls:
 print()
 sg = med.get(("openblas", "-", "sgemm"))
 pm = med.get(("pytorch-mm", "-", "sgemm"))
-print(f"sgemm 1024^3, {os.environ.get('OMP_NUM_THREADS', '?')} thread(s): OpenBLAS through JavaCPP "
-      f"(what the fused layer calls) {cell(sg, '{:.1f}')} GFLOP/s (n={len(samples.get(('openblas', '-', 'sgemm'), []))}); "
-      f"PyTorch torch.mm {cell(pm, '{:.1f}')} GFLOP/s")
+sg_best = max(samples.get(("openblas", "-", "sgemm"), [0])) or None
+pm_best = max(samples.get(("pytorch-mm", "-", "sgemm"), [0])) or None
+print(f"sgemm 1024^3, {os.environ.get('OMP_NUM_THREADS', '?')} thread(s), median (best) of "
+      f"{len(samples.get(('openblas', '-', 'sgemm'), []))} repetitions: OpenBLAS through JavaCPP "
+      f"(what the fused layer calls) {cell(sg, '{:.1f}')} ({cell(sg_best, '{:.1f}')}) GFLOP/s; "
+      f"PyTorch torch.mm {cell(pm, '{:.1f}')} ({cell(pm_best, '{:.1f}')}) GFLOP/s")
 if sg and any(k[1] == "B" for k in med):
     h, n_in = 256, 8
     fwd = 2 * (n_in + h) * 4 * h + 2 * (h + h) * 4 * h
     print()
     print("Workload B's LSTM GEMM FLOP rate (forward 2(I+H)4H per layer and seq-step, training = 3x forward)"
-          " as a fraction of the Java sgemm rate:")
+          " as a fraction of the Java sgemm rate: median over median, and median over the best sgemm repetition"
+          " (closer to an unloaded machine):")
     print()
-    print("| implementation | train B GFLOP/s | fraction | infer B GFLOP/s | fraction |")
+    print("| implementation | train B GFLOP/s | fraction (of best) | infer B GFLOP/s | fraction (of best) |")
     print("|---|---:|---:|---:|---:|")
     for i in impls:
         t, f = med.get((i, "B", "train")), med.get((i, "B", "infer"))
         tg = None if t is None else t * 3 * fwd / 1e9
         fg = None if f is None else f * fwd / 1e9
-        print(f"| {names[i]} | {cell(tg, '{:.1f}')} | {cell(None if tg is None else tg / sg, '{:.2f}')} | "
-              f"{cell(fg, '{:.1f}')} | {cell(None if fg is None else fg / sg, '{:.2f}')} |")
+        def frac(g):
+            return "-" if g is None else f"{g / sg:.2f} ({g / sg_best:.2f})"
+        print(f"| {names[i]} | {cell(tg, '{:.1f}')} | {frac(tg)} | {cell(fg, '{:.1f}')} | {frac(fg)} |")
 EOF
     echo
     echo "Load average (1 min) before/after each process: $(tr '\n' ' ' <"$LOGS/load.txt")"
@@ -214,6 +217,9 @@ fi
 
 install_pytorch
 echo "bench-speed.sh: logs in $LOGS" >&2
+echo "Command: jobs/bench-speed.sh (rounds $ROUNDS, warm-up $WARMUP, repeats $REPEATS, train batches" \
+  "$TRAIN_BATCHES, inference calls $INFER_CALLS, OMP_NUM_THREADS=$THREADS, vector gate math $VECTOR," \
+  "OPENBLAS_CORETYPE=${BENCH_OPENBLAS_CORETYPE:-auto}; started $(date -u +%FT%TZ))" >"$LOGS/command.txt"
 : >"$LOGS/load.txt"
 for ((round = 1; round <= ROUNDS; round++)); do
   if ((round % 2 == 1)); then
