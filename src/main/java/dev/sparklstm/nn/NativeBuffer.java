@@ -21,6 +21,10 @@ final class NativeBuffer {
     private final DataType type;
     private final int elementBytes;
     private INDArray array;
+    /** Element offset of this buffer's start in {@code array.data()} (nonzero only for {@link #over}). */
+    private long baseOffset;
+    /** False for {@link #over}: the memory belongs to someone else and cannot grow. */
+    private boolean growable = true;
     private long capacity;
     private ByteBuffer bytes;
     private FloatPointer floats;
@@ -34,10 +38,47 @@ final class NativeBuffer {
         this.elementBytes = type == DataType.FLOAT ? 4 : 8;
     }
 
+    /**
+     * A buffer over existing contiguous FLOAT memory (a network's flat parameter, gradient or
+     * updater-state view): no copy, reads and writes go to that array. It cannot grow.
+     */
+    static NativeBuffer over(INDArray flat) {
+        if (flat.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("expected a FLOAT array, got " + flat.dataType());
+        }
+        if (!flat.isVector() || flat.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("expected a contiguous vector, got shape "
+                    + java.util.Arrays.toString(flat.shape()) + " with element-wise stride " + flat.elementWiseStride());
+        }
+        NativeBuffer buffer = new NativeBuffer(DataType.FLOAT);
+        long size = flat.length();
+        if (size * 4 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("array too large for a direct view: " + size + " values");
+        }
+        buffer.array = flat;
+        buffer.baseOffset = flat.offset();
+        buffer.growable = false;
+        Pointer base = flat.data().addressPointer();
+        FloatPointer start = new FloatPointer(base).getPointer(flat.offset());
+        start.capacity(size).limit(size);
+        buffer.bytes = start.asByteBuffer().order(ByteOrder.nativeOrder());
+        buffer.floats = new FloatPointer(base).getPointer(flat.offset());
+        buffer.capacity = size;
+        return buffer;
+    }
+
+    /** True if this buffer still views {@code flat} (the same memory as when it was made by {@link #over}). */
+    boolean views(INDArray flat) {
+        return array == flat;
+    }
+
     /** Makes room for {@code elements} values; old contents are lost when it grows. */
     void ensure(long elements) {
         if (elements <= capacity) {
             return;
+        }
+        if (!growable) {
+            throw new IllegalStateException("a buffer over an existing array cannot grow: " + elements + " > " + capacity);
         }
         long size = Math.max(elements, capacity + capacity / 2);
         if (size * elementBytes > Integer.MAX_VALUE) {
@@ -85,12 +126,12 @@ final class NativeBuffer {
 
     /** A C-order view of {@code shape} starting at element {@code offset} (no copy). */
     INDArray view(long offset, long... shape) {
-        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c', type);
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), baseOffset + offset, 'c', type);
     }
 
     /** A Fortran-order view (DL4J's parameter layout) of {@code shape} at element {@code offset}. */
     INDArray viewF(long offset, long... shape) {
-        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), offset, 'f', type);
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), baseOffset + offset, 'f', type);
     }
 
     /** Sets {@code count} values from element {@code offset} to zero. */
