@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  *   <li>the iteration count goes up by one per segment (the epoch count is untouched), the layers'
  *       counts are synchronized and the score of the last segment is set, as {@code fit} does.</li>
  * </ol>
- * Supported: {@link FusedLstm} layers stacked under an {@code RnnOutputLayer} (softmax with
- * MCXENT or identity with MSE), FLOAT, Adam, clipping none / ClipL2PerLayer /
+ * Supported: {@link FusedLstm} layers stacked under an {@code RnnOutputLayer} (one output per
+ * step), or with the top one wrapped in {@code LastTimeStep} under a dense {@code OutputLayer}
+ * (one output per sequence, full BPTT: the top LSTM gets the feature mask and the gradient enters
+ * at each example's last unmasked step, as in DL4J); softmax with MCXENT or identity with MSE;
+ * FLOAT, Adam, clipping none / ClipL2PerLayer /
  * ClipElementWiseAbsoluteValue, L2, no dropout, no listeners; {@link #forNetwork} says why not
  * otherwise. Data it does not handle (per-output masks, labels that are not [batch, outputs,
  * steps]) goes to {@code network.fit}, which then behaves as it always does.
@@ -59,6 +62,12 @@ public final class FastTrainer {
     private NativeBuffer params;
     private NativeBuffer state;
     private boolean loggedFallback;
+    /** Per-sequence: the last unmasked step of each example and the top LSTM's mask by row (null: none). */
+    private int[] lastStep = new int[0];
+    private float[] topMaskRows = new float[0];
+    private float[] topMask;
+    /** Per-sequence: the top LSTM's output at each example's last step [batch, hidden], then its gradient. */
+    private final NativeBuffer lastRows = new NativeBuffer(TYPE);
 
     private FastTrainer(MultiLayerNetwork network, TrainingPlan plan) {
         this.network = network;
@@ -93,9 +102,12 @@ public final class FastTrainer {
         INDArray features = data.getFeatures();
         INDArray labels = data.getLabels();
         INDArray labelMask = data.getLabelsMaskArray();
-        // DL4J hands the feature mask on to the output layer; a label mask replaces it there.
-        INDArray outMask = labelMask != null ? labelMask : data.getFeaturesMaskArray();
-        String problem = dataProblem(features, labels, outMask);
+        INDArray featureMask = data.getFeaturesMaskArray();
+        // DL4J hands the feature mask on to an RnnOutputLayer (a label mask replaces it there);
+        // LastTimeStep gives it to the top LSTM and passes no mask on.
+        INDArray outMask = plan.perSequence ? labelMask : labelMask != null ? labelMask : featureMask;
+        String problem = plan.perSequence ? perSequenceProblem(features, labels, labelMask, featureMask)
+                : dataProblem(features, labels, outMask);
         if (problem == null && network.getListeners() != null && !network.getListeners().isEmpty()) {
             problem = "training listeners were set after the trainer was made";
         }
@@ -130,6 +142,53 @@ public final class FastTrainer {
             layer.setEpochCount(conf.getEpochCount());
         }
         network.setScore(score);
+    }
+
+    /** Checks per-sequence data and prepares {@link #lastStep} and {@link #topMask} from the feature mask. */
+    private String perSequenceProblem(INDArray features, INDArray labels, INDArray labelMask, INDArray featureMask) {
+        if (features.rank() != 3 || labels == null || labels.rank() != 2) {
+            return "per-sequence features must be [batch, size, steps] and labels [batch, size]";
+        }
+        int batch = (int) features.size(0);
+        int steps = (int) features.size(2);
+        if (features.size(1) != plan.lstms.get(0).nIn() || labels.size(1) != plan.outN || labels.size(0) != batch) {
+            return "features " + java.util.Arrays.toString(features.shape()) + " and labels "
+                    + java.util.Arrays.toString(labels.shape()) + " do not fit the network";
+        }
+        if (labelMask != null) {
+            return "a label mask with per-sequence labels";
+        }
+        if (featureMask != null && (featureMask.rank() != 2 || featureMask.size(0) != batch
+                || featureMask.size(1) != steps)) {
+            return "feature mask of shape " + java.util.Arrays.toString(featureMask.shape());
+        }
+        if (lastStep.length < batch) {
+            lastStep = new int[batch];
+        }
+        if (featureMask == null) {
+            java.util.Arrays.fill(lastStep, 0, batch, steps - 1);
+            topMask = null;
+            return null;
+        }
+        if (topMaskRows.length < batch * steps) {
+            topMaskRows = new float[batch * steps];
+        }
+        topMask = topMaskRows;
+        Strided m = new Strided(featureMask);
+        for (int e = 0; e < batch; e++) {
+            lastStep[e] = -1;
+            for (int t = 0; t < steps; t++) {
+                float v = m.get(e, t);
+                topMask[t * batch + e] = v;
+                if (v != 0f) {
+                    lastStep[e] = t;
+                }
+            }
+            if (lastStep[e] < 0) {
+                return "example " + e + " is masked at every step (DL4J's LastTimeStep throws)";
+            }
+        }
+        return null;
     }
 
     private String dataProblem(INDArray features, INDArray labels, INDArray outMask) {
@@ -178,26 +237,64 @@ public final class FastTrainer {
             TrainingPlan.Lstm layer = plan.lstms.get(l);
             NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();
             long sourceOffset = l == 0 ? 0 : kernels[l - 1].outputRowsOffset();
+            float[] rowMask = plan.perSequence && l == kernels.length - 1 ? topMask : null;
             kernels[l].forwardFlat(batch, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(), layer.b(),
-                    source, sourceOffset, carry);
+                    source, sourceOffset, carry, rowMask);
         }
         FloatLstmKernel top = kernels[kernels.length - 1];
         int nOut = plan.outN;
         int hidden = plan.outIn;
-        delta.ensure((long) rows * nOut);
-        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, nOut, rows, hidden, 1f, params.floatsAt(plan.outW), hidden,
-                top.outputRows().floatsAt(top.outputRowsOffset()), hidden, 0f, delta.floatsAt(0), nOut);
-        double loss = lossAndDelta(labels, mask, batch, start, steps);
+        NativeBuffer outIn;
+        long outInOffset;
+        int outRows;
+        if (plan.perSequence) {
+            outRows = batch;
+            lastRows.ensure((long) batch * hidden);
+            ByteBuffer h = top.outputRows().bytes();
+            ByteBuffer g = lastRows.bytes();
+            long base = top.outputRowsOffset();
+            for (int e = 0; e < batch; e++) {
+                long from = base + ((long) lastStep[e] * batch + e) * hidden;
+                for (int j = 0; j < hidden; j++) {
+                    g.putFloat((e * hidden + j) << 2, h.getFloat((int) ((from + j) << 2)));
+                }
+            }
+            outIn = lastRows;
+            outInOffset = 0;
+        } else {
+            outRows = rows;
+            outIn = top.outputRows();
+            outInOffset = top.outputRowsOffset();
+        }
+        delta.ensure((long) outRows * nOut);
+        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, nOut, outRows, hidden, 1f, params.floatsAt(plan.outW), hidden,
+                outIn.floatsAt(outInOffset), hidden, 0f, delta.floatsAt(0), nOut);
+        double loss = lossAndDelta(labels, mask, batch, start, outRows);
 
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, nOut, rows, 1f,
-                top.outputRows().floatsAt(top.outputRowsOffset()), hidden, delta.floatsAt(0), nOut, 0f,
-                grads.floatsAt(plan.outW), hidden);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, nOut, outRows, 1f, outIn.floatsAt(outInOffset), hidden,
+                delta.floatsAt(0), nOut, 0f, grads.floatsAt(plan.outW), hidden);
         ByteBuffer gb = grads.bytes();
         for (int k = 0; k < nOut; k++) {
             gb.putFloat((int) ((plan.outB + k) << 2), outBiasGrad[k]);
         }
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, rows, nOut, 1f, params.floatsAt(plan.outW), hidden,
-                delta.floatsAt(0), nOut, 0f, top.outputGradientRows().floatsAt(0), hidden);
+        NativeBuffer topGrad = top.outputGradientRows();
+        if (plan.perSequence) {
+            // LastTimeStep: the gradient reaches only each example's last step.
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, batch, nOut, 1f, params.floatsAt(plan.outW),
+                    hidden, delta.floatsAt(0), nOut, 0f, lastRows.floatsAt(0), hidden);
+            topGrad.zero(0, (long) rows * hidden);
+            ByteBuffer d = topGrad.bytes();
+            ByteBuffer g = lastRows.bytes();
+            for (int e = 0; e < batch; e++) {
+                int to = (lastStep[e] * batch + e) * hidden;
+                for (int j = 0; j < hidden; j++) {
+                    d.putFloat((to + j) << 2, g.getFloat((e * hidden + j) << 2));
+                }
+            }
+        } else {
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, rows, nOut, 1f, params.floatsAt(plan.outW),
+                    hidden, delta.floatsAt(0), nOut, 0f, topGrad.floatsAt(0), hidden);
+        }
         for (int l = kernels.length - 1; l >= 0; l--) {
             kernels[l].backwardFlat(grads, l == 0 ? null : kernels[l - 1].outputGradientRows(), 0);
         }
@@ -217,7 +314,7 @@ public final class FastTrainer {
      * afterwards; the same numbers up to rounding), written back into {@code delta}; the bias
      * gradient into {@link #outBiasGrad}.
      */
-    private double lossAndDelta(Strided labels, Strided mask, int batch, int start, int steps) {
+    private double lossAndDelta(Strided labels, Strided mask, int batch, int start, int outRows) {
         int nOut = plan.outN;
         ByteBuffer pb = params.bytes();
         for (int k = 0; k < nOut; k++) {
@@ -229,47 +326,52 @@ public final class FastTrainer {
         float clipHigh = (float) (1.0 - plan.clipEps);
         ByteBuffer db = delta.bytes();
         double loss = 0;
-        for (int t = 0; t < steps; t++) {
-            for (int e = 0; e < batch; e++) {
-                int base = (t * batch + e) * nOut;
-                float m = mask == null ? 1f : mask.get(e, start + t);
-                if (plan.output == TrainingPlan.Output.SOFTMAX_MCXENT) {
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int k = 0; k < nOut; k++) {
-                        float z = db.getFloat((base + k) << 2) + outBias[k];
-                        db.putFloat((base + k) << 2, z);
-                        max = Math.max(max, z);
+        for (int r = 0; r < outRows; r++) {
+            // Row r is example e at step t (per step), or example r (per sequence, t unused).
+            int t = plan.perSequence ? 0 : r / batch;
+            int e = plan.perSequence ? r : r % batch;
+            int base = r * nOut;
+            float m = mask == null ? 1f : mask.get(e, start + t);
+            if (plan.output == TrainingPlan.Output.SOFTMAX_MCXENT) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k < nOut; k++) {
+                    float z = db.getFloat((base + k) << 2) + outBias[k];
+                    db.putFloat((base + k) << 2, z);
+                    max = Math.max(max, z);
+                }
+                float sum = 0f;
+                for (int k = 0; k < nOut; k++) {
+                    float ez = (float) Math.exp(db.getFloat((base + k) << 2) - max);
+                    db.putFloat((base + k) << 2, ez);
+                    sum += ez;
+                }
+                for (int k = 0; k < nOut; k++) {
+                    float p = db.getFloat((base + k) << 2) / sum;
+                    float y = label(labels, e, k, start + t);
+                    if (y != 0f) {
+                        float clipped = plan.clipEps > 0 ? Math.min(Math.max(p, clipLow), clipHigh) : p;
+                        loss -= (double) y * Math.log(clipped) * m;
                     }
-                    float sum = 0f;
-                    for (int k = 0; k < nOut; k++) {
-                        float ez = (float) Math.exp(db.getFloat((base + k) << 2) - max);
-                        db.putFloat((base + k) << 2, ez);
-                        sum += ez;
-                    }
-                    for (int k = 0; k < nOut; k++) {
-                        float p = db.getFloat((base + k) << 2) / sum;
-                        float y = labels.get(e, k, start + t);
-                        if (y != 0f) {
-                            float clipped = plan.clipEps > 0 ? Math.min(Math.max(p, clipLow), clipHigh) : p;
-                            loss -= (double) y * Math.log(clipped) * m;
-                        }
-                        float d = (p - y) * m * scale;
-                        db.putFloat((base + k) << 2, d);
-                        outBiasGrad[k] += d;
-                    }
-                } else {
-                    for (int k = 0; k < nOut; k++) {
-                        float o = db.getFloat((base + k) << 2) + outBias[k];
-                        float diff = o - labels.get(e, k, start + t);
-                        loss += (double) diff * diff / nOut * m;
-                        float d = 2f * diff / nOut * m * scale;
-                        db.putFloat((base + k) << 2, d);
-                        outBiasGrad[k] += d;
-                    }
+                    float d = (p - y) * m * scale;
+                    db.putFloat((base + k) << 2, d);
+                    outBiasGrad[k] += d;
+                }
+            } else {
+                for (int k = 0; k < nOut; k++) {
+                    float o = db.getFloat((base + k) << 2) + outBias[k];
+                    float diff = o - label(labels, e, k, start + t);
+                    loss += (double) diff * diff / nOut * m;
+                    float d = 2f * diff / nOut * m * scale;
+                    db.putFloat((base + k) << 2, d);
+                    outBiasGrad[k] += d;
                 }
             }
         }
         return plan.divideByMinibatch ? loss / batch : loss;
+    }
+
+    private float label(Strided labels, int e, int k, int t) {
+        return plan.perSequence ? labels.get(e, k) : labels.get(e, k, t);
     }
 
     /** Element reads from a FLOAT array of any strides (rank 2 or 3) without ND4J ops per element. */

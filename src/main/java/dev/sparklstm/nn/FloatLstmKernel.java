@@ -108,11 +108,13 @@ final class FloatLstmKernel implements LstmKernel {
      * t*batch+e) read in place from {@code source} at {@code sourceOffset}, or from this kernel's
      * own input buffer ({@link #inputRows}) when {@code source} is null. With {@code carryState}
      * the segment starts from the last state of the previous forward (truncated BPTT), else from
-     * zero. No mask: DL4J never gives an LSTM layer the feature mask inside a MultiLayerNetwork.
-     * The source and params must stay unchanged until {@link #backwardFlat}.
+     * zero. {@code rowMask} (by row t*batch+e, or null) is the layer mask: DL4J gives one only to
+     * the LSTM under {@code LastTimeStep}, never the feature mask to a plain LSTM layer. The
+     * source, params and mask must stay unchanged until {@link #backwardFlat}.
      */
     void forwardFlat(int batchSize, int segmentSteps, int inputs, int hiddenSize, NativeBuffer params, long wOff,
-                     long rwOff, long bOff, NativeBuffer source, long sourceOffset, boolean carryState) {
+                     long rwOff, long bOff, NativeBuffer source, long sourceOffset, boolean carryState,
+                     float[] rowMask) {
         int gates4 = 4 * hiddenSize;
         if (carryState) {
             if (steps == 0 || batchSize != batch || hiddenSize != hidden) {
@@ -145,7 +147,7 @@ final class FloatLstmKernel implements LstmKernel {
             h.zero(0, (long) batch * hidden);
             c.zero(0, (long) batch * hidden);
         }
-        mask = null;
+        mask = rowMask;
         flatW = wOff;
         flatRw = rwOff;
         flatB = bOff;

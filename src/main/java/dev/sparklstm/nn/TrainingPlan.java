@@ -10,6 +10,8 @@ import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -67,6 +69,8 @@ final class TrainingPlan {
     /** Segment length under truncated BPTT, 0 for full BPTT. */
     final int tbptt;
     final boolean divideByMinibatch;
+    /** LastTimeStep over the top LSTM and a dense OutputLayer (one output per sequence), full BPTT. */
+    final boolean perSequence;
     /** Null when supported. */
     final String reason;
 
@@ -82,11 +86,14 @@ final class TrainingPlan {
         blocks = List.of();
         tbptt = 0;
         divideByMinibatch = true;
+        perSequence = false;
     }
 
     private TrainingPlan(List<Lstm> lstms, int outIn, int outN, long outW, long outB, Output output, double clipEps,
                          List<Clip> clips,
-                         List<L2> l2s, List<AdamBlock> blocks, long numParams, int tbptt, boolean divideByMinibatch) {
+                         List<L2> l2s, List<AdamBlock> blocks, long numParams, int tbptt, boolean divideByMinibatch,
+                         boolean perSequence) {
+        this.perSequence = perSequence;
         this.lstms = List.copyOf(lstms);
         this.outIn = outIn;
         this.outN = outN;
@@ -146,16 +153,24 @@ final class TrainingPlan {
         long offset = 0;
         long outW = 0;
         int previousOut = -1;
+        boolean perSequence = false;
         for (int i = 0; i < count; i++) {
             org.deeplearning4j.nn.conf.layers.Layer layerConf = conf.getConf(i).getLayer();
             String name = "layer " + i + " (" + layerConf.getClass().getSimpleName() + ")";
             boolean last = i == count - 1;
-            if (layerConf instanceof LastTimeStep) {
-                throw new Unsupported(name + ": per-sequence output (LastTimeStep) is not supported yet");
+            if (layerConf instanceof LastTimeStep wrapper) {
+                require(i == count - 2, name + ": LastTimeStep must wrap the top LSTM layer");
+                require(tbptt == 0, name + ": LastTimeStep needs full BPTT");
+                layerConf = wrapper.getUnderlying();
+                name = "layer " + i + " (LastTimeStep of " + layerConf.getClass().getSimpleName() + ")";
+                perSequence = true;
             }
             if (!last) {
                 require(layerConf.getClass() == FusedLstm.class, name + ": only fused LSTM layers (model.cell=lstm) are"
                         + " supported below the output layer");
+            } else if (perSequence) {
+                require(layerConf.getClass() == OutputLayer.class, name + ": under LastTimeStep the output layer must be"
+                        + " an OutputLayer");
             } else {
                 require(layerConf.getClass() == RnnOutputLayer.class, name + ": the output layer must be an"
                         + " RnnOutputLayer (per-step output)");
@@ -207,10 +222,12 @@ final class TrainingPlan {
                 previousOut = hidden;
             }
         }
-        RnnOutputLayer out = (RnnOutputLayer) conf.getConf(count - 1).getLayer();
+        BaseOutputLayer out = (BaseOutputLayer) conf.getConf(count - 1).getLayer();
         require(out.hasBias(), "the output layer has no bias");
-        require(out.getRnnDataFormat() == null || out.getRnnDataFormat() == RNNFormat.NCW, "the output layer is "
-                + out.getRnnDataFormat() + ", only NCW is supported");
+        if (out instanceof RnnOutputLayer rnnOut) {
+            require(rnnOut.getRnnDataFormat() == null || rnnOut.getRnnDataFormat() == RNNFormat.NCW,
+                    "the output layer is " + rnnOut.getRnnDataFormat() + ", only NCW is supported");
+        }
         require(out.getNIn() == previousOut, "the output layer's nIn does not match the top LSTM");
         Output output;
         double clipEps = 0;
@@ -244,7 +261,7 @@ final class TrainingPlan {
                     block.getUpdaterViewOffsetStart(), (Adam) config));
         }
         return new TrainingPlan(lstms, (int) out.getNIn(), (int) out.getNOut(), outW, outW + out.getNIn() * out.getNOut(),
-                output, clipEps, clips, l2s, blocks, offset, tbptt, network.conf().isMiniBatch());
+                output, clipEps, clips, l2s, blocks, offset, tbptt, network.conf().isMiniBatch(), perSequence);
     }
 
     /** Checks that the layer's parameter {@code key} is the flat view at {@code offset} (same memory). */

@@ -4,13 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Optional;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.BackpropType;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -39,25 +41,27 @@ class FastTrainerTest {
     private static final int[] LENGTHS = {12, 12, 9, 7, 5, 3};
     private static final double TOLERANCE = 1e-5;
 
-    @ParameterizedTest(name = "tbptt={0} clipping={1} classification={2} l2={3}")
+    @ParameterizedTest(name = "tbptt={0} clipping={1} classification={2} l2={3} perSequence={4}")
     @CsvSource({
-        "5, ClipL2PerLayer, true, 0",
-        "0, ClipL2PerLayer, true, 0",
-        "5, ClipElementWiseAbsoluteValue, false, 0.01",
-        "0, None, false, 0",
-        "5, None, true, 0.01",
+        "5, ClipL2PerLayer, true, 0, false",
+        "0, ClipL2PerLayer, true, 0, false",
+        "5, ClipElementWiseAbsoluteValue, false, 0.01, false",
+        "0, None, false, 0, false",
+        "5, None, true, 0.01, false",
+        "0, ClipL2PerLayer, true, 0, true",
+        "0, ClipElementWiseAbsoluteValue, false, 0.01, true",
     })
     void sameParametersUpdaterStateAndCountsAsFit(int tbptt, GradientNormalization clipping, boolean classification,
-                                                  double l2) {
+                                                  double l2, boolean perSequence) {
         MultiLayerNetwork start = TestNets.network(config(tbptt, clipping, classification, l2, new Adam(0.02), false,
-                true));
+                true, perSequence));
         TestNets.randomize(start, 11, 0.4);
         MultiLayerNetwork viaFit = start.clone();
         MultiLayerNetwork viaFast = start.clone();
         FastTrainer fast = FastTrainer.forNetwork(viaFast).orElseThrow(() -> new AssertionError(
                 FastTrainer.unsupportedReason(viaFast).orElse("?")));
         for (int round = 0; round < 3; round++) {
-            DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, false, 40 + round);
+            DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, perSequence, 40 + round);
             viaFit.fit(data);
             fast.fit(data);
         }
@@ -72,7 +76,7 @@ class FastTrainerTest {
         assertEquals(3 * segments, viaFit.getIterationCount(), "fit's iteration count");
         assertEquals(viaFit.getIterationCount(), viaFast.getIterationCount());
         assertEquals(viaFit.getEpochCount(), viaFast.getEpochCount());
-        for (Layer layer : viaFast.getLayers()) {
+        for (org.deeplearning4j.nn.api.Layer layer : viaFast.getLayers()) {
             assertEquals(viaFit.getIterationCount(), layer.getIterationCount(), "layer iteration count");
         }
         assertEquals(viaFit.score(), viaFast.score(), 1e-5 * Math.max(1, Math.abs(viaFit.score())), "score");
@@ -82,9 +86,9 @@ class FastTrainerTest {
     void clippingActuallyClipsInTheTest() {
         // Guards the test above: with threshold 0.05 the per-layer L2 clipping must change the result.
         MultiLayerNetwork clipped = TestNets.network(config(5, GradientNormalization.ClipL2PerLayer, true, 0,
-                new Adam(0.02), false, true));
+                new Adam(0.02), false, true, false));
         MultiLayerNetwork plain = TestNets.network(config(5, GradientNormalization.None, true, 0, new Adam(0.02), false,
-                true));
+                true, false));
         TestNets.randomize(clipped, 11, 0.4);
         TestNets.randomize(plain, 11, 0.4);
         DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, false, 40);
@@ -95,11 +99,11 @@ class FastTrainerTest {
 
     @Test
     void unsupportedNetworksSayWhy() {
-        assertReason(config(5, GradientNormalization.None, true, 0, new Adam(0.01), true, true), "dropout");
-        assertReason(config(5, GradientNormalization.None, true, 0, new Adam(0.01), false, false), "fused LSTM");
-        assertReason(config(5, GradientNormalization.None, true, 0, new Sgd(0.1), false, true), "Adam only");
-        assertReason(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, SIZES, OUTPUTS, true, 0,
-                new Adam(0.01)), "LastTimeStep");
+        assertReason(config(5, GradientNormalization.None, true, 0, new Adam(0.01), true, true, false), "dropout");
+        assertReason(config(5, GradientNormalization.None, true, 0, new Adam(0.01), false, false, false), "fused LSTM");
+        assertReason(config(5, GradientNormalization.None, true, 0, new Sgd(0.1), false, true, false), "Adam only");
+        assertReason(TestNets.config(TestNets.Kind.DL4J, DataType.FLOAT, INPUTS, SIZES, OUTPUTS, true, 0,
+                new Adam(0.01)), "fused LSTM");
         assertReason(TestNets.config(TestNets.Kind.FUSED, DataType.DOUBLE, INPUTS, SIZES, OUTPUTS, false, 0,
                 new Adam(0.01)), "FLOAT");
     }
@@ -113,7 +117,7 @@ class FastTrainerTest {
     }
 
     static MultiLayerConfiguration config(int tbptt, GradientNormalization clipping, boolean classification, double l2,
-                                          IUpdater updater, boolean dropout, boolean fused) {
+                                          IUpdater updater, boolean dropout, boolean fused, boolean perSequence) {
         NeuralNetConfiguration.Builder builder = new NeuralNetConfiguration.Builder().seed(7).dataType(DataType.FLOAT)
                 .weightInit(WeightInit.XAVIER).updater(updater).gradientNormalization(clipping)
                 .gradientNormalizationThreshold(clipping == GradientNormalization.ClipElementWiseAbsoluteValue ? 0.02
@@ -122,17 +126,20 @@ class FastTrainerTest {
             builder.l2(l2);
         }
         NeuralNetConfiguration.ListBuilder list = builder.list();
-        for (int size : SIZES) {
-            LSTM.Builder lstm = new LSTM.Builder().nOut(size).activation(Activation.TANH)
+        for (int i = 0; i < SIZES.length; i++) {
+            LSTM.Builder lstm = new LSTM.Builder().nOut(SIZES[i]).activation(Activation.TANH)
                     .gateActivationFunction(Activation.SIGMOID);
             if (dropout) {
                 lstm.dropOut(0.8);
             }
-            list.layer(fused ? FusedLstm.from(lstm.build()) : lstm.build());
+            Layer layer = fused ? FusedLstm.from(lstm.build()) : lstm.build();
+            list.layer(perSequence && i == SIZES.length - 1 ? new LastTimeStep(layer) : layer);
         }
-        list.layer(new RnnOutputLayer.Builder(classification ? LossFunctions.LossFunction.MCXENT
-                : LossFunctions.LossFunction.MSE).activation(classification ? Activation.SOFTMAX : Activation.IDENTITY)
-                .nOut(OUTPUTS).build());
+        LossFunctions.LossFunction loss = classification ? LossFunctions.LossFunction.MCXENT
+                : LossFunctions.LossFunction.MSE;
+        Activation activation = classification ? Activation.SOFTMAX : Activation.IDENTITY;
+        list.layer(perSequence ? new OutputLayer.Builder(loss).activation(activation).nOut(OUTPUTS).build()
+                : new RnnOutputLayer.Builder(loss).activation(activation).nOut(OUTPUTS).build());
         list.setInputType(InputType.recurrent(INPUTS));
         if (tbptt > 0) {
             list.backpropType(BackpropType.TruncatedBPTT).tBPTTLength(tbptt);
