@@ -83,6 +83,58 @@ class FastTrainerTest {
     }
 
     @Test
+    void savedAndLoadedNetworkContinuesAlike() throws Exception {
+        // The trainer writes DL4J's own views: a ModelSerializer round trip (with updater) after
+        // fast training continues exactly like the original, whether trained by fit or the trainer.
+        MultiLayerNetwork net = TestNets.network(config(5, GradientNormalization.ClipL2PerLayer, true, 0.01,
+                new Adam(0.02), false, true, false));
+        TestNets.randomize(net, 11, 0.4);
+        FastTrainer fast = FastTrainer.forNetwork(net).orElseThrow();
+        fast.fit(TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, false, 40));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, bytes, true);
+        MultiLayerNetwork loaded = org.deeplearning4j.util.ModelSerializer.restoreMultiLayerNetwork(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()), true);
+        assertEquals(net.getIterationCount(), loaded.getIterationCount());
+        DataSet next = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, false, 41);
+        fast.fit(next);
+        loaded.fit(next);
+        assertTrue(TestNets.maxAbsDiff(net.params(), loaded.params()) < TOLERANCE);
+        assertTrue(TestNets.maxAbsDiff(net.getUpdater().getStateViewArray(),
+                loaded.getUpdater().getStateViewArray()) < TOLERANCE);
+    }
+
+    @Test
+    void backwardLengthIsIgnoredAsUnderFitAndListenersFallBackToFit() {
+        MultiLayerConfiguration conf = config(5, GradientNormalization.ClipL2PerLayer, true, 0, new Adam(0.02), false,
+                true, false);
+        conf.setTbpttBackLength(3);
+        MultiLayerNetwork start = TestNets.network(conf);
+        TestNets.randomize(start, 12, 0.4);
+        MultiLayerNetwork viaFit = start.clone();
+        MultiLayerNetwork viaFast = start.clone();
+        FastTrainer fast = FastTrainer.forNetwork(viaFast).orElseThrow();
+        DataSet first = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, false, 50);
+        viaFit.fit(first);
+        fast.fit(first);
+        assertTrue(TestNets.maxAbsDiff(viaFit.params(), viaFast.params()) < TOLERANCE);
+        // Listeners added later: the trainer hands the minibatch to fit, which calls them.
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        viaFast.setListeners(new org.deeplearning4j.optimize.api.BaseTrainingListener() {
+            @Override
+            public void iterationDone(org.deeplearning4j.nn.api.Model model, int iteration, int epoch) {
+                calls.incrementAndGet();
+            }
+        });
+        DataSet second = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, false, 51);
+        viaFit.fit(second);
+        fast.fit(second);
+        assertEquals(3, calls.get(), "fit ran with the listener, once per segment");
+        assertTrue(TestNets.maxAbsDiff(viaFit.params(), viaFast.params()) < TOLERANCE);
+        assertEquals(viaFit.getIterationCount(), viaFast.getIterationCount());
+    }
+
+    @Test
     void clippingActuallyClipsInTheTest() {
         // Guards the test above: with threshold 0.05 the per-layer L2 clipping must change the result.
         MultiLayerNetwork clipped = TestNets.network(config(5, GradientNormalization.ClipL2PerLayer, true, 0,
