@@ -1,10 +1,5 @@
 package dev.sparklstm.nn;
 
-import static org.bytedeco.openblas.global.openblas.CblasColMajor;
-import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
-import static org.bytedeco.openblas.global.openblas.CblasTrans;
-import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
-
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
@@ -55,10 +50,7 @@ public final class FastTrainer {
     private final TrainingPlan plan;
     private final FloatLstmKernel[] kernels;
     private final NativeBuffer grads = new NativeBuffer(TYPE);
-    /** Output-layer rows [steps*batch, nOut]: pre-activations, then the loss gradient. */
-    private final NativeBuffer delta = new NativeBuffer(TYPE);
-    private final float[] outBias;
-    private final float[] outBiasGrad;
+    private final OutputStep output;
     private NativeBuffer params;
     private NativeBuffer state;
     private boolean loggedFallback;
@@ -66,8 +58,6 @@ public final class FastTrainer {
     private int[] lastStep = new int[0];
     private float[] topMaskRows = new float[0];
     private float[] topMask;
-    /** Per-sequence: the top LSTM's output at each example's last step [batch, hidden], then its gradient. */
-    private final NativeBuffer lastRows = new NativeBuffer(TYPE);
 
     private FastTrainer(MultiLayerNetwork network, TrainingPlan plan) {
         this.network = network;
@@ -77,8 +67,7 @@ public final class FastTrainer {
             kernels[i] = new FloatLstmKernel(GateMath.get());
         }
         grads.ensure(plan.numParams);
-        outBias = new float[plan.outN];
-        outBiasGrad = new float[plan.outN];
+        output = new OutputStep(plan);
     }
 
     /** A trainer for {@code network}, or empty when the fast path does not support it (see {@link #unsupportedReason}). */
@@ -120,9 +109,9 @@ public final class FastTrainer {
             return;
         }
         bindViews();
-        Strided in = new Strided(features);
-        Strided out = new Strided(labels);
-        Strided mask = outMask == null ? null : new Strided(outMask);
+        StridedFloats in = new StridedFloats(features);
+        StridedFloats out = new StridedFloats(labels);
+        StridedFloats mask = outMask == null ? null : new StridedFloats(outMask);
         int batch = (int) features.size(0);
         int steps = (int) features.size(2);
         int segment = plan.tbptt > 0 ? plan.tbptt : steps;
@@ -174,7 +163,7 @@ public final class FastTrainer {
             topMaskRows = new float[batch * steps];
         }
         topMask = topMaskRows;
-        Strided m = new Strided(featureMask);
+        StridedFloats m = new StridedFloats(featureMask);
         for (int e = 0; e < batch; e++) {
             lastStep[e] = -1;
             for (int t = 0; t < steps; t++) {
@@ -220,8 +209,8 @@ public final class FastTrainer {
     }
 
     /** One optimizer step on the segment [start, start+steps); returns its score as DL4J computes it. */
-    private double step(Strided in, Strided labels, Strided mask, int batch, int start, int steps, boolean carry) {
-        int rows = steps * batch;
+    private double step(StridedFloats in, StridedFloats labels, StridedFloats mask, int batch, int start, int steps,
+                        boolean carry) {
         TrainingPlan.Lstm first = plan.lstms.get(0);
         NativeBuffer x = kernels[0].inputRows(batch, steps, first.nIn());
         ByteBuffer xb = x.bytes();
@@ -242,59 +231,8 @@ public final class FastTrainer {
                     source, sourceOffset, carry, rowMask);
         }
         FloatLstmKernel top = kernels[kernels.length - 1];
-        int nOut = plan.outN;
-        int hidden = plan.outIn;
-        NativeBuffer outIn;
-        long outInOffset;
-        int outRows;
-        if (plan.perSequence) {
-            outRows = batch;
-            lastRows.ensure((long) batch * hidden);
-            ByteBuffer h = top.outputRows().bytes();
-            ByteBuffer g = lastRows.bytes();
-            long base = top.outputRowsOffset();
-            for (int e = 0; e < batch; e++) {
-                long from = base + ((long) lastStep[e] * batch + e) * hidden;
-                for (int j = 0; j < hidden; j++) {
-                    g.putFloat((e * hidden + j) << 2, h.getFloat((int) ((from + j) << 2)));
-                }
-            }
-            outIn = lastRows;
-            outInOffset = 0;
-        } else {
-            outRows = rows;
-            outIn = top.outputRows();
-            outInOffset = top.outputRowsOffset();
-        }
-        delta.ensure((long) outRows * nOut);
-        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, nOut, outRows, hidden, 1f, params.floatsAt(plan.outW), hidden,
-                outIn.floatsAt(outInOffset), hidden, 0f, delta.floatsAt(0), nOut);
-        double loss = lossAndDelta(labels, mask, batch, start, outRows);
-
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, nOut, outRows, 1f, outIn.floatsAt(outInOffset), hidden,
-                delta.floatsAt(0), nOut, 0f, grads.floatsAt(plan.outW), hidden);
-        ByteBuffer gb = grads.bytes();
-        for (int k = 0; k < nOut; k++) {
-            gb.putFloat((int) ((plan.outB + k) << 2), outBiasGrad[k]);
-        }
-        NativeBuffer topGrad = top.outputGradientRows();
-        if (plan.perSequence) {
-            // LastTimeStep: the gradient reaches only each example's last step.
-            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, batch, nOut, 1f, params.floatsAt(plan.outW),
-                    hidden, delta.floatsAt(0), nOut, 0f, lastRows.floatsAt(0), hidden);
-            topGrad.zero(0, (long) rows * hidden);
-            ByteBuffer d = topGrad.bytes();
-            ByteBuffer g = lastRows.bytes();
-            for (int e = 0; e < batch; e++) {
-                int to = (lastStep[e] * batch + e) * hidden;
-                for (int j = 0; j < hidden; j++) {
-                    d.putFloat((to + j) << 2, g.getFloat((e * hidden + j) << 2));
-                }
-            }
-        } else {
-            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, rows, nOut, 1f, params.floatsAt(plan.outW),
-                    hidden, delta.floatsAt(0), nOut, 0f, topGrad.floatsAt(0), hidden);
-        }
+        double loss = output.run(params, grads, top, labels, mask, batch, start, steps,
+                plan.perSequence ? lastStep : null);
         for (int l = kernels.length - 1; l >= 0; l--) {
             kernels[l].backwardFlat(grads, l == 0 ? null : kernels[l - 1].outputGradientRows(), 0);
         }
@@ -305,97 +243,5 @@ public final class FastTrainer {
         Updates.adam(plan, params, grads, state, iteration, epoch);
         conf.setIterationCount(iteration + 1);
         return loss + regScore;
-    }
-
-    /**
-     * The output layer from its pre-activations in {@code delta}: activation, loss (summed over
-     * unmasked rows, divided by the minibatch size) and the loss gradient with respect to the
-     * pre-activations, already divided by the minibatch size (DL4J divides the parameter gradients
-     * afterwards; the same numbers up to rounding), written back into {@code delta}; the bias
-     * gradient into {@link #outBiasGrad}.
-     */
-    private double lossAndDelta(Strided labels, Strided mask, int batch, int start, int outRows) {
-        int nOut = plan.outN;
-        ByteBuffer pb = params.bytes();
-        for (int k = 0; k < nOut; k++) {
-            outBias[k] = pb.getFloat((int) ((plan.outB + k) << 2));
-            outBiasGrad[k] = 0f;
-        }
-        float scale = plan.divideByMinibatch ? 1f / batch : 1f;
-        float clipLow = (float) plan.clipEps;
-        float clipHigh = (float) (1.0 - plan.clipEps);
-        ByteBuffer db = delta.bytes();
-        double loss = 0;
-        for (int r = 0; r < outRows; r++) {
-            // Row r is example e at step t (per step), or example r (per sequence, t unused).
-            int t = plan.perSequence ? 0 : r / batch;
-            int e = plan.perSequence ? r : r % batch;
-            int base = r * nOut;
-            float m = mask == null ? 1f : mask.get(e, start + t);
-            if (plan.output == TrainingPlan.Output.SOFTMAX_MCXENT) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int k = 0; k < nOut; k++) {
-                    float z = db.getFloat((base + k) << 2) + outBias[k];
-                    db.putFloat((base + k) << 2, z);
-                    max = Math.max(max, z);
-                }
-                float sum = 0f;
-                for (int k = 0; k < nOut; k++) {
-                    float ez = (float) Math.exp(db.getFloat((base + k) << 2) - max);
-                    db.putFloat((base + k) << 2, ez);
-                    sum += ez;
-                }
-                for (int k = 0; k < nOut; k++) {
-                    float p = db.getFloat((base + k) << 2) / sum;
-                    float y = label(labels, e, k, start + t);
-                    if (y != 0f) {
-                        float clipped = plan.clipEps > 0 ? Math.min(Math.max(p, clipLow), clipHigh) : p;
-                        loss -= (double) y * Math.log(clipped) * m;
-                    }
-                    float d = (p - y) * m * scale;
-                    db.putFloat((base + k) << 2, d);
-                    outBiasGrad[k] += d;
-                }
-            } else {
-                for (int k = 0; k < nOut; k++) {
-                    float o = db.getFloat((base + k) << 2) + outBias[k];
-                    float diff = o - label(labels, e, k, start + t);
-                    loss += (double) diff * diff / nOut * m;
-                    float d = 2f * diff / nOut * m * scale;
-                    db.putFloat((base + k) << 2, d);
-                    outBiasGrad[k] += d;
-                }
-            }
-        }
-        return plan.divideByMinibatch ? loss / batch : loss;
-    }
-
-    private float label(Strided labels, int e, int k, int t) {
-        return plan.perSequence ? labels.get(e, k) : labels.get(e, k, t);
-    }
-
-    /** Element reads from a FLOAT array of any strides (rank 2 or 3) without ND4J ops per element. */
-    private static final class Strided {
-        private final java.nio.FloatBuffer data;
-        private final long offset;
-        private final long[] stride;
-
-        Strided(INDArray array) {
-            INDArray a = array.dataType() == TYPE ? array : array.castTo(TYPE);
-            if (a.data().offset() != 0) {
-                a = a.dup('c');
-            }
-            data = a.data().asNioFloat();
-            offset = a.offset();
-            stride = a.stride();
-        }
-
-        float get(int i, int j) {
-            return data.get((int) (offset + i * stride[0] + j * stride[1]));
-        }
-
-        float get(int i, int j, int k) {
-            return data.get((int) (offset + i * stride[0] + j * stride[1] + k * stride[2]));
-        }
     }
 }
