@@ -21,8 +21,10 @@ final class NativeBuffer {
     private final DataType type;
     private final int elementBytes;
     private INDArray array;
-    /** Element offset of this buffer's start in {@code array.data()} (nonzero only for {@link #over}). */
+    /** Offset of this buffer's start from {@code array.data().addressPointer()} (nonzero only for {@link #over}). */
     private long baseOffset;
+    /** Offset of this buffer's start for ND4J views of {@code array.data()}, which count from the underlying start. */
+    private long viewOffset;
     /** False for {@link #over}: the memory belongs to someone else and cannot grow. */
     private boolean growable = true;
     private long capacity;
@@ -56,13 +58,16 @@ final class NativeBuffer {
             throw new IllegalArgumentException("array too large for a direct view: " + size + " values");
         }
         buffer.array = flat;
-        buffer.baseOffset = flat.offset();
+        // A view's data() is itself a view buffer: addressPointer() already points at the buffer's
+        // offset (address() does not), and the array's offset counts from the underlying start.
+        buffer.baseOffset = flat.offset() - flat.data().offset();
+        buffer.viewOffset = flat.offset();
         buffer.growable = false;
         Pointer base = flat.data().addressPointer();
-        FloatPointer start = new FloatPointer(base).getPointer(flat.offset());
+        FloatPointer start = new FloatPointer(base).getPointer(buffer.baseOffset);
         start.capacity(size).limit(size);
         buffer.bytes = start.asByteBuffer().order(ByteOrder.nativeOrder());
-        buffer.floats = new FloatPointer(base).getPointer(flat.offset());
+        buffer.floats = new FloatPointer(base).getPointer(buffer.baseOffset);
         buffer.capacity = size;
         return buffer;
     }
@@ -126,12 +131,12 @@ final class NativeBuffer {
 
     /** A C-order view of {@code shape} starting at element {@code offset} (no copy). */
     INDArray view(long offset, long... shape) {
-        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), baseOffset + offset, 'c', type);
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), viewOffset + offset, 'c', type);
     }
 
     /** A Fortran-order view (DL4J's parameter layout) of {@code shape} at element {@code offset}. */
     INDArray viewF(long offset, long... shape) {
-        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), baseOffset + offset, 'f', type);
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), viewOffset + offset, 'f', type);
     }
 
     /** Sets {@code count} values from element {@code offset} to zero. */
