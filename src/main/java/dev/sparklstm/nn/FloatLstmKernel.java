@@ -42,6 +42,16 @@ final class FloatLstmKernel implements LstmKernel {
     private float[] bias = new float[0];
     private float[] carry = new float[0];
     private float[] biasSum = new float[0];
+    /** The last state of the previous segment while {@link #forwardFlat} carries it over. */
+    private float[] hCarry = new float[0];
+    private float[] cCarry = new float[0];
+    /** What the last {@link #forwardFlat} read, for {@link #backwardFlat} (null after any other forward). */
+    private NativeBuffer flatParams;
+    private long flatW;
+    private long flatRw;
+    private long flatB;
+    private NativeBuffer flatSource;
+    private long flatSourceOffset;
     /** Mask by row t*B+b of the last forward, or null. */
     private float[] mask;
     private int nIn;
@@ -88,9 +98,150 @@ final class FloatLstmKernel implements LstmKernel {
             c.zero(0, (long) batch * hidden);
         }
         mask = maskRows(maskArray);
+        flatParams = null;
+        run(w, 0, rw, 0, x, 0, hasState);
+    }
 
-        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, (int) rows, nIn, 1f, w.floatsAt(0), nIn,
-                x.floatsAt(0), nIn, 0f, z.floatsAt(0), gates4);
+    /**
+     * The fast path's forward (FastTrainer): weights read in place from {@code params} (DL4J's flat
+     * parameter view) at the element offsets of W, RW and b; input rows [steps*batch, nIn] (row
+     * t*batch+e) read in place from {@code source} at {@code sourceOffset}, or from this kernel's
+     * own input buffer ({@link #inputRows}) when {@code source} is null. With {@code carryState}
+     * the segment starts from the last state of the previous forward (truncated BPTT), else from
+     * zero. {@code rowMask} (by row t*batch+e, or null) is the layer mask: DL4J gives one only to
+     * the LSTM under {@code LastTimeStep}, never the feature mask to a plain LSTM layer. The
+     * source, params and mask must stay unchanged until {@link #backwardFlat}.
+     */
+    void forwardFlat(int batchSize, int segmentSteps, int inputs, int hiddenSize, NativeBuffer params, long wOff,
+                     long rwOff, long bOff, NativeBuffer source, long sourceOffset, boolean carryState,
+                     float[] rowMask) {
+        int gates4 = 4 * hiddenSize;
+        if (carryState) {
+            if (steps == 0 || batchSize != batch || hiddenSize != hidden) {
+                throw new IllegalStateException("fused LSTM kernel: no previous segment state to carry");
+            }
+            saveLastState();
+        }
+        nIn = inputs;
+        batch = batchSize;
+        steps = segmentSteps;
+        hidden = hiddenSize;
+        long rows = (long) steps * batch;
+        if (source == null) {
+            x.ensure(rows * nIn);
+        }
+        z.ensure(rows * gates4);
+        c.ensure(rows * hidden + (long) batch * hidden);
+        h.ensure(rows * hidden + (long) batch * hidden);
+        tc.ensure(rows * hidden);
+        if (bias.length != gates4) {
+            bias = new float[gates4];
+        }
+        ByteBuffer pb = params.bytes();
+        for (int k = 0; k < gates4; k++) {
+            bias[k] = pb.getFloat((int) ((bOff + k) << 2));
+        }
+        if (carryState) {
+            restoreState();
+        } else {
+            h.zero(0, (long) batch * hidden);
+            c.zero(0, (long) batch * hidden);
+        }
+        mask = rowMask;
+        flatW = wOff;
+        flatRw = rwOff;
+        flatB = bOff;
+        flatParams = params;
+        flatSource = source == null ? x : source;
+        flatSourceOffset = source == null ? 0 : sourceOffset;
+        run(params, wOff, params, rwOff, flatSource, flatSourceOffset, carryState);
+    }
+
+    /** This kernel's own input buffer for {@link #forwardFlat} with a null source: [rows, nIn], row t*batch+e. */
+    NativeBuffer inputRows(int batchSize, int segmentSteps, int inputs) {
+        x.ensure((long) batchSize * segmentSteps * inputs);
+        return x;
+    }
+
+    /** The outputs of the last forward as rows [steps*batch, hidden] starting at {@link #outputRowsOffset()}. */
+    NativeBuffer outputRows() {
+        checkForward();
+        return h;
+    }
+
+    /** Element offset of the first output row in {@link #outputRows()} (block 0 holds the initial state). */
+    long outputRowsOffset() {
+        return (long) batch * hidden;
+    }
+
+    /**
+     * The buffer {@link #backwardFlat} reads the gradient with respect to this layer's outputs
+     * from: rows [steps*batch, hidden]; the caller fills it (e.g. with a GEMM) before the backward.
+     */
+    NativeBuffer outputGradientRows() {
+        checkForward();
+        dh.ensure((long) steps * batch * hidden);
+        return dh;
+    }
+
+    /**
+     * The fast path's backward through the last {@link #forwardFlat} (whole segment): reads
+     * {@link #outputGradientRows()}, writes dW, dRW ('f' order, DL4J's layout) and db into
+     * {@code grads} at the parameter offsets, and dX rows [steps*batch, nIn] into {@code dxDest}
+     * at {@code dxOffset} (skipped when {@code dxDest} is null: the bottom layer's input needs none).
+     */
+    void backwardFlat(NativeBuffer grads, NativeBuffer dxDest, long dxOffset) {
+        checkForward();
+        if (flatParams == null) {
+            throw new IllegalStateException("fused LSTM kernel: backwardFlat needs a forwardFlat");
+        }
+        int gates4 = 4 * hidden;
+        backwardCore(flatParams, flatRw);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, steps * batch, 1f,
+                flatSource.floatsAt(flatSourceOffset), nIn, z.floatsAt(0), gates4, 0f, grads.floatsAt(flatW), nIn);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, steps * batch, 1f, h.floatsAt(0), hidden,
+                z.floatsAt(0), gates4, 0f, grads.floatsAt(flatRw), hidden);
+        if (dxDest != null) {
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, steps * batch, gates4, 1f,
+                    flatParams.floatsAt(flatW), nIn, z.floatsAt(0), gates4, 0f, dxDest.floatsAt(dxOffset), nIn);
+        }
+        sumBiasGradient(grads.bytes(), flatB);
+        flatParams = null;
+        forwardDone = false;
+    }
+
+    private void saveLastState() {
+        int n = batch * hidden;
+        if (hCarry.length < n) {
+            hCarry = new float[n];
+            cCarry = new float[n];
+        }
+        ByteBuffer hb = h.bytes();
+        ByteBuffer cb = c.bytes();
+        int from = steps * n;
+        for (int k = 0; k < n; k++) {
+            hCarry[k] = hb.getFloat((from + k) << 2);
+            cCarry[k] = cb.getFloat((from + k) << 2);
+        }
+    }
+
+    private void restoreState() {
+        int n = batch * hidden;
+        ByteBuffer hb = h.bytes();
+        ByteBuffer cb = c.bytes();
+        for (int k = 0; k < n; k++) {
+            hb.putFloat(k << 2, hCarry[k]);
+            cb.putFloat(k << 2, cCarry[k]);
+        }
+    }
+
+    /** The forward GEMMs and gate math over the prepared buffers (sizes, bias, state block 0, mask set). */
+    private void run(NativeBuffer wSrc, long wOff, NativeBuffer rwSrc, long rwOff, NativeBuffer xSrc, long xOff,
+                     boolean hasState) {
+        int gates4 = 4 * hidden;
+        long rows = (long) steps * batch;
+        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, (int) rows, nIn, 1f, wSrc.floatsAt(wOff), nIn,
+                xSrc.floatsAt(xOff), nIn, 0f, z.floatsAt(0), gates4);
         ByteBuffer zb = z.bytes();
         ByteBuffer cb = c.bytes();
         ByteBuffer hb = h.bytes();
@@ -99,7 +250,7 @@ final class FloatLstmKernel implements LstmKernel {
             long zt = (long) t * batch * gates4;
             long st = (long) t * batch * hidden;
             if (t > 0 || hasState) {
-                cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, batch, hidden, 1f, rw.floatsAt(0), hidden,
+                cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, batch, hidden, 1f, rwSrc.floatsAt(rwOff), hidden,
                         h.floatsAt(st), hidden, 1f, z.floatsAt(zt), gates4);
             }
             for (int e = 0; e < batch; e++) {
@@ -149,6 +300,25 @@ final class FloatLstmKernel implements LstmKernel {
         grw.ensure((long) hidden * gates4);
         gb.ensure(gates4);
         dh.view(0, steps, batch, hidden).assign(epsilon.castTo(TYPE).permute(2, 0, 1));
+        backwardCore(rw, 0);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, (int) rows, 1f, x.floatsAt(0), nIn,
+                z.floatsAt(0), gates4, 0f, gw.floatsAt(0), nIn);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, (int) rows, 1f, h.floatsAt(0), hidden,
+                z.floatsAt(0), gates4, 0f, grw.floatsAt(0), hidden);
+        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, (int) rows, gates4, 1f, w.floatsAt(0), nIn,
+                z.floatsAt(0), gates4, 0f, dx.floatsAt(0), nIn);
+        sumBiasGradient(gb.bytes(), 0);
+        gradW.assign(gw.viewF(0, nIn, gates4));
+        gradRw.assign(grw.viewF(0, hidden, gates4));
+        gradB.assign(gb.view(0, 1, gates4));
+        epsilonOut.assign(dx.view(0, steps, batch, nIn).permute(1, 2, 0));
+        // The gate buffer now holds gradients: a second backward needs a new forward.
+        forwardDone = false;
+    }
+
+    /** The backward step loop: on return {@code z} holds the pre-activation gradients of every row. */
+    private void backwardCore(NativeBuffer rwSrc, long rwOff) {
+        int gates4 = 4 * hidden;
         if (carry.length < batch * hidden) {
             carry = new float[batch * hidden];
         }
@@ -160,8 +330,8 @@ final class FloatLstmKernel implements LstmKernel {
         for (int t = steps - 1; t >= 0; t--) {
             long st = (long) t * batch * hidden;
             if (t < steps - 1) {
-                cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, batch, gates4, 1f, rw.floatsAt(0), hidden,
-                        z.floatsAt((long) (t + 1) * batch * gates4), gates4, 1f, dh.floatsAt(st), hidden);
+                cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, batch, gates4, 1f, rwSrc.floatsAt(rwOff),
+                        hidden, z.floatsAt((long) (t + 1) * batch * gates4), gates4, 1f, dh.floatsAt(st), hidden);
             }
             for (int e = 0; e < batch; e++) {
                 int row = t * batch + e;
@@ -173,12 +343,13 @@ final class FloatLstmKernel implements LstmKernel {
                 }
             }
         }
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, (int) rows, 1f, x.floatsAt(0), nIn,
-                z.floatsAt(0), gates4, 0f, gw.floatsAt(0), nIn);
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, (int) rows, 1f, h.floatsAt(0), hidden,
-                z.floatsAt(0), gates4, 0f, grw.floatsAt(0), hidden);
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, (int) rows, gates4, 1f, w.floatsAt(0), nIn,
-                z.floatsAt(0), gates4, 0f, dx.floatsAt(0), nIn);
+    }
+
+    /** Sums the pre-activation gradients over all rows into {@code dest} at element {@code offset}. */
+    private void sumBiasGradient(ByteBuffer dest, long offset) {
+        int gates4 = 4 * hidden;
+        long rows = (long) steps * batch;
+        ByteBuffer zb = z.bytes();
         if (biasSum.length != gates4) {
             biasSum = new float[gates4];
         }
@@ -189,16 +360,9 @@ final class FloatLstmKernel implements LstmKernel {
                 biasSum[k] += zb.getFloat((base + k) << 2);
             }
         }
-        ByteBuffer gbb = gb.bytes();
         for (int k = 0; k < gates4; k++) {
-            gbb.putFloat(k << 2, biasSum[k]);
+            dest.putFloat((int) ((offset + k) << 2), biasSum[k]);
         }
-        gradW.assign(gw.viewF(0, nIn, gates4));
-        gradRw.assign(grw.viewF(0, hidden, gates4));
-        gradB.assign(gb.view(0, 1, gates4));
-        epsilonOut.assign(dx.view(0, steps, batch, nIn).permute(1, 2, 0));
-        // The gate buffer now holds gradients: a second backward needs a new forward.
-        forwardDone = false;
     }
 
     /**

@@ -21,6 +21,12 @@ final class NativeBuffer {
     private final DataType type;
     private final int elementBytes;
     private INDArray array;
+    /** Offset of this buffer's start from {@code array.data().addressPointer()} (nonzero only for {@link #over}). */
+    private long baseOffset;
+    /** Offset of this buffer's start for ND4J views of {@code array.data()}, which count from the underlying start. */
+    private long viewOffset;
+    /** False for {@link #over}: the memory belongs to someone else and cannot grow. */
+    private boolean growable = true;
     private long capacity;
     private ByteBuffer bytes;
     private FloatPointer floats;
@@ -34,10 +40,50 @@ final class NativeBuffer {
         this.elementBytes = type == DataType.FLOAT ? 4 : 8;
     }
 
+    /**
+     * A buffer over existing contiguous FLOAT memory (a network's flat parameter, gradient or
+     * updater-state view): no copy, reads and writes go to that array. It cannot grow.
+     */
+    static NativeBuffer over(INDArray flat) {
+        if (flat.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("expected a FLOAT array, got " + flat.dataType());
+        }
+        if (!flat.isVector() || flat.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("expected a contiguous vector, got shape "
+                    + java.util.Arrays.toString(flat.shape()) + " with element-wise stride " + flat.elementWiseStride());
+        }
+        NativeBuffer buffer = new NativeBuffer(DataType.FLOAT);
+        long size = flat.length();
+        if (size * 4 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("array too large for a direct view: " + size + " values");
+        }
+        buffer.array = flat;
+        // A view's data() is itself a view buffer: addressPointer() already points at the buffer's
+        // offset (address() does not), and the array's offset counts from the underlying start.
+        buffer.baseOffset = flat.offset() - flat.data().offset();
+        buffer.viewOffset = flat.offset();
+        buffer.growable = false;
+        Pointer base = flat.data().addressPointer();
+        FloatPointer start = new FloatPointer(base).getPointer(buffer.baseOffset);
+        start.capacity(size).limit(size);
+        buffer.bytes = start.asByteBuffer().order(ByteOrder.nativeOrder());
+        buffer.floats = new FloatPointer(base).getPointer(buffer.baseOffset);
+        buffer.capacity = size;
+        return buffer;
+    }
+
+    /** True if this buffer still views {@code flat} (the same memory as when it was made by {@link #over}). */
+    boolean views(INDArray flat) {
+        return array == flat;
+    }
+
     /** Makes room for {@code elements} values; old contents are lost when it grows. */
     void ensure(long elements) {
         if (elements <= capacity) {
             return;
+        }
+        if (!growable) {
+            throw new IllegalStateException("a buffer over an existing array cannot grow: " + elements + " > " + capacity);
         }
         long size = Math.max(elements, capacity + capacity / 2);
         if (size * elementBytes > Integer.MAX_VALUE) {
@@ -85,12 +131,12 @@ final class NativeBuffer {
 
     /** A C-order view of {@code shape} starting at element {@code offset} (no copy). */
     INDArray view(long offset, long... shape) {
-        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c', type);
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), viewOffset + offset, 'c', type);
     }
 
     /** A Fortran-order view (DL4J's parameter layout) of {@code shape} at element {@code offset}. */
     INDArray viewF(long offset, long... shape) {
-        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), offset, 'f', type);
+        return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), viewOffset + offset, 'f', type);
     }
 
     /** Sets {@code count} values from element {@code offset} to zero. */

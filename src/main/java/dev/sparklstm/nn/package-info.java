@@ -6,6 +6,13 @@
  * math vectorized where {@code jdk.incubator.vector} is present ({@link dev.sparklstm.nn.GateMath}).
  * Spark-free; every kernel is checked against the plain reference and DL4J's LSTM in tests.
  *
+ * <p>{@link dev.sparklstm.nn.FastTrainer} owns the whole training step of the networks the
+ * project builds from fused layers (DL4J's {@code fit} costs about a millisecond per segment by
+ * itself): forward, loss, backward, clipping, L2 and Adam directly on the network's flat
+ * parameter and updater-state views, so the network stays a plain DL4J network. Its test trains
+ * clones with {@code fit} and with the trainer and requires the same parameters, Adam state and
+ * counts. {@code TrainingPlan} decides what is supported and says why not.
+ *
  * <p>Threads: the layer starts none. It runs on the calling (Spark task) thread and its GEMMs use
  * OpenBLAS's pool, which ND4J sizes from {@code OMP_NUM_THREADS} (1 per task in jobs/launch.sh and
  * the executors' environment), so Spark tasks, OpenBLAS and the layer do not oversubscribe cores.

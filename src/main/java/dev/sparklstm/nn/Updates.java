@@ -1,0 +1,104 @@
+package dev.sparklstm.nn;
+
+import java.nio.ByteBuffer;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * The updater half of {@link FastTrainer}'s step, in DL4J M2's order (BaseMultiLayerUpdater,
+ * UpdaterBlock): the gradient, already divided by the minibatch size, is normalized per layer,
+ * gets L2 added ({@code g += l2 * p}, DL4J's "before updater" regularization), goes through Adam
+ * and is subtracted from the parameters. Everything runs on flat buffers in DL4J's layouts.
+ */
+final class Updates {
+    private Updates() {
+    }
+
+    /**
+     * Per-layer gradient normalization, then L2 into the gradient. Returns the L2 score term
+     * ({@code 0.5 * l2 * sum p^2}, from the parameters before the update, as DL4J's score has it).
+     */
+    static double normalizeAndRegularize(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, int iteration,
+                                         int epoch) {
+        ByteBuffer g = grads.bytes();
+        ByteBuffer p = params.bytes();
+        for (TrainingPlan.Clip clip : plan.clips()) {
+            int from = (int) clip.start();
+            int to = (int) clip.end();
+            if (clip.kind() == GradientNormalization.ClipL2PerLayer) {
+                double sum = 0;
+                for (int i = from; i < to; i++) {
+                    float v = g.getFloat(i << 2);
+                    sum += (double) v * v;
+                }
+                double norm = Math.sqrt(sum);
+                if (norm > clip.threshold()) {
+                    // DL4J multiplies by threshold / norm in the array's type.
+                    float factor = (float) (clip.threshold() / norm);
+                    for (int i = from; i < to; i++) {
+                        g.putFloat(i << 2, g.getFloat(i << 2) * factor);
+                    }
+                }
+            } else if (clip.kind() == GradientNormalization.ClipElementWiseAbsoluteValue) {
+                float limit = (float) clip.threshold();
+                for (int i = from; i < to; i++) {
+                    float v = g.getFloat(i << 2);
+                    g.putFloat(i << 2, Math.max(-limit, Math.min(limit, v)));
+                }
+            }
+        }
+        double score = 0;
+        for (TrainingPlan.L2 l2 : plan.l2s()) {
+            double coeff = l2.l2().getL2().valueAt(iteration, epoch);
+            float c = (float) coeff;
+            double squares = 0;
+            for (int i = (int) l2.start(); i < (int) l2.end(); i++) {
+                float w = p.getFloat(i << 2);
+                squares += (double) w * w;
+                g.putFloat(i << 2, g.getFloat(i << 2) + c * w);
+            }
+            score += coeff * 0.5 * squares;
+        }
+        return score;
+    }
+
+    /**
+     * Adam on every updater block and {@code params -= update}, as libnd4j's adamUpdater computes
+     * it in float: {@code m = b1 m + (1-b1) g}, {@code v = b2 v + (1-b2) g^2},
+     * {@code update = m * lr sqrt(1 - b2^(t+1)) / (1 - b1^(t+1)) / (sqrt(v) + eps)} with t the
+     * iteration count before this step. The state of a block is m then v, each as long as the block.
+     */
+    static void adam(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, NativeBuffer state, int iteration,
+                     int epoch) {
+        ByteBuffer g = grads.bytes();
+        ByteBuffer p = params.bytes();
+        ByteBuffer s = state.bytes();
+        for (TrainingPlan.AdamBlock block : plan.blocks()) {
+            Adam adam = block.adam();
+            float lr = (float) adam.getLearningRate(iteration, epoch);
+            float beta1 = (float) adam.getBeta1();
+            float beta2 = (float) adam.getBeta2();
+            float epsilon = (float) adam.getEpsilon();
+            float beta1t = (float) Math.pow(beta1, iteration + 1);
+            float beta2t = (float) Math.pow(beta2, iteration + 1);
+            float stepSize = lr * (float) Math.sqrt(1f - beta2t) / (1f - beta1t);
+            if (Float.isNaN(stepSize) || Float.isInfinite(stepSize) || stepSize == 0f) {
+                stepSize = epsilon;
+            }
+            int start = (int) block.start();
+            int length = (int) (block.end() - block.start());
+            int mAt = (int) block.state();
+            int vAt = mAt + length;
+            for (int i = 0; i < length; i++) {
+                int gi = (start + i) << 2;
+                float grad = g.getFloat(gi);
+                float m = beta1 * s.getFloat((mAt + i) << 2) + grad * (1f - beta1);
+                float v = beta2 * s.getFloat((vAt + i) << 2) + grad * grad * (1f - beta2);
+                s.putFloat((mAt + i) << 2, m);
+                s.putFloat((vAt + i) << 2, v);
+                float update = m * stepSize / ((float) Math.sqrt(v) + epsilon);
+                p.putFloat(gi, p.getFloat(gi) - update);
+            }
+        }
+    }
+}
