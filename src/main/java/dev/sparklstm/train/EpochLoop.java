@@ -7,6 +7,7 @@ import dev.sparklstm.config.TrainingSpec;
 import dev.sparklstm.model.EvaluationResult;
 import dev.sparklstm.model.ModelFiles;
 import dev.sparklstm.model.NetworkFactory;
+import dev.sparklstm.nn.FastTrainer;
 import dev.sparklstm.sequence.FeatureEncoder;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -72,7 +73,8 @@ final class EpochLoop {
         if (training.approach() == TrainingSpec.Approach.EXPORT && !training.exportDir().isEmpty()) {
             master.exportDirectory(training.exportDir());
         }
-        ParameterAveragingTrainingMaster trainingMaster = master.build();
+        // Workers train supported networks (fused LSTM stacks) with FastTrainer, others with fit.
+        ParameterAveragingTrainingMaster trainingMaster = new FastTrainingMaster(master);
         if (initial == null) {
             MultiLayerConfiguration conf = NetworkFactory.configuration(config.network(), encoder.inputSize(),
                     encoder.outputSize(), spec.isClassification(), spec.isPerSequence());
@@ -85,6 +87,10 @@ final class EpochLoop {
                 config.network().truncatedBptt() ? "truncated" : "full",
                 config.network().truncatedBptt() ? " (" + config.network().tbpttLength() + "/"
                         + config.network().tbpttBackwardLength() + ")" : "", training.epochs());
+        console.println(FastTrainer.unsupportedReason(sparkNetwork.getNetwork())
+                .map(reason -> "training step: MultiLayerNetwork.fit (the fast step does not support this network: "
+                        + reason + ")")
+                .orElse("training step: the fused fast step (nn.FastTrainer)"));
 
         List<EpochMetrics> epochs = new ArrayList<>(done);
         // Elapsed time goes on from where the resumed run stopped.
