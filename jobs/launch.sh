@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared launcher of the jobs/ scripts: builds the job jar when it is missing or older than the
 # sources, then runs a main class with spark-submit when it is on the PATH, else with plain java
-# in local mode (Spark's jars from the Maven build, listed in target/spark-classpath.txt).
+# in local mode (Spark's jars from the Maven build, in target/spark-home/jars).
 # Usage (from a job script): launch.sh MAIN_CLASS [cluster options...] [job options...]
 #
 # Cluster options, taken out of the arguments and given to spark-submit (any order, mixed with the
@@ -17,7 +17,8 @@
 #     spark.driver.extraJavaOptions / spark.executor.extraJavaOptions (a user value is appended);
 #   - JavaCPP's off-heap limits for ND4J: -Dorg.bytedeco.javacpp.maxbytes=OFFHEAP and
 #     -Dorg.bytedeco.javacpp.maxphysicalbytes=HEAP+OFFHEAP+512m, where OFFHEAP is
-#     SPARK_LSTM_OFFHEAP (default 2g) and HEAP the executor (or driver) memory;
+#     SPARK_LSTM_OFFHEAP (default 2g) for executors and SPARK_LSTM_DRIVER_OFFHEAP (default: the
+#     driver memory) for the driver, and HEAP the executor or driver memory;
 #   - spark.executor.memoryOverhead=OFFHEAP+512m (and spark.driver.memoryOverhead in cluster mode),
 #     so the resource manager counts ND4J's off-heap memory, JVM metaspace and threads;
 #   - spark.executorEnv.OMP_NUM_THREADS=OMP_NUM_THREADS (default 1: one native thread per task;
@@ -25,7 +26,8 @@
 #
 # Environment:
 #   SPARK_LSTM_DRIVER_MEMORY  driver heap when --driver-memory is not given (default 4g)
-#   SPARK_LSTM_OFFHEAP        ND4J off-heap limit per JVM (default 2g)
+#   SPARK_LSTM_OFFHEAP        ND4J off-heap limit per executor (default 2g)
+#   SPARK_LSTM_DRIVER_OFFHEAP ND4J off-heap limit of the driver (default: the driver memory)
 #   SPARK_LSTM_JAVA_OPTS      extra JVM options for the driver and the executors
 #   SPARK_LSTM_JOB_JAR        use this job jar as it is (never build)
 #   SPARK_LSTM_NO_SUBMIT=1    use plain java even when spark-submit is on the PATH
@@ -106,7 +108,7 @@ else
     fi
   }
   JAR="$(job_jar)"
-  if [[ -z "$JAR" || ! -f "$ROOT/target/spark-classpath.txt" ]] \
+  if [[ -z "$JAR" || ! -f "$ROOT/target/spark-home/RELEASE" ]] \
       || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
     echo "building the job jar (mvn package, first build downloads ~2 GB of jars)..." >&2
     # Maven 3.8 prints terminal reset codes even in batch mode: strip them (pipefail keeps its status).
@@ -130,14 +132,18 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 # ND4J allocates outside the heap through JavaCPP, which refuses (OutOfMemoryError) past maxbytes
 # of its own allocations or maxphysicalbytes of the whole process (heap included).
-OFFHEAP="${SPARK_LSTM_OFFHEAP:-2g}"
-OFFHEAP_MIB="$(mib "$OFFHEAP")"
+# Executors: SPARK_LSTM_OFFHEAP (default 2g), counted in spark.executor.memoryOverhead. The driver
+# (which in local mode also runs the tasks): SPARK_LSTM_DRIVER_OFFHEAP, default its heap size,
+# which is JavaCPP's own default.
+OFFHEAP_MIB="$(mib "${SPARK_LSTM_OFFHEAP:-2g}")"
 OVERHEAD_MIB=$((OFFHEAP_MIB + 512))
-offheap_opts() { # heap size of the JVM
-  echo "-Dorg.bytedeco.javacpp.maxbytes=${OFFHEAP_MIB}m -Dorg.bytedeco.javacpp.maxphysicalbytes=$(($(mib "$1") + OVERHEAD_MIB))m"
+DRIVER_OFFHEAP_MIB="$(mib "${SPARK_LSTM_DRIVER_OFFHEAP:-$DRIVER_MEMORY}")"
+DRIVER_OVERHEAD_MIB=$((DRIVER_OFFHEAP_MIB + 512))
+offheap_opts() { # off-heap limit (MiB), heap size of the JVM
+  echo "-Dorg.bytedeco.javacpp.maxbytes=${1}m -Dorg.bytedeco.javacpp.maxphysicalbytes=$(($(mib "$2") + $1 + 512))m"
 }
-EXECUTOR_OPTS="$JAVA17_OPENS $(offheap_opts "$EXECUTOR_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
-DRIVER_OPTS="$JAVA17_OPENS $(offheap_opts "$DRIVER_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
+EXECUTOR_OPTS="$JAVA17_OPENS $(offheap_opts "$OFFHEAP_MIB" "$EXECUTOR_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
+DRIVER_OPTS="$JAVA17_OPENS $(offheap_opts "$DRIVER_OFFHEAP_MIB" "$DRIVER_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
 if [[ "$DEPLOY_MODE" == client ]]; then
   # Local paths of this checkout: the bundled sample and the console logging configuration.
   DRIVER_OPTS="$DRIVER_OPTS -Dspark-lstm.home=$ROOT -Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties"
@@ -158,7 +164,7 @@ add_conf spark.driver.extraJavaOptions "$DRIVER_OPTS"
 add_conf spark.executor.memoryOverhead "${OVERHEAD_MIB}m"
 add_conf spark.executorEnv.OMP_NUM_THREADS "$OMP_NUM_THREADS"
 if [[ "$DEPLOY_MODE" == cluster ]]; then
-  add_conf spark.driver.memoryOverhead "${OVERHEAD_MIB}m"
+  add_conf spark.driver.memoryOverhead "${DRIVER_OVERHEAD_MIB}m"
   add_conf spark.driverEnv.OMP_NUM_THREADS "$OMP_NUM_THREADS"
   add_conf spark.yarn.appMasterEnv.OMP_NUM_THREADS "$OMP_NUM_THREADS"
 fi
@@ -202,4 +208,4 @@ fi
 # Word splitting of the option list is intended.
 # shellcheck disable=SC2086
 run java -Xmx"$DRIVER_MEMORY" ${CONF[spark.driver.extraJavaOptions]} "${SYSTEM_PROPS[@]}" \
-  -cp "$JAR:$(cat "$ROOT/target/spark-classpath.txt")" "$MAIN_CLASS" "${JOB_ARGS[@]}"
+  -cp "$JAR:$ROOT/target/spark-home/jars/*" "$MAIN_CLASS" "${JOB_ARGS[@]}"
