@@ -46,7 +46,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * {@code jobs/train.sh} and {@code jobs/score.sh} with the test Spark home's
  * {@code bin/spark-submit} on the PATH, exactly as a user with a Spark distribution runs them.
  * Training loses an executor JVM (killed) in the middle of its second epoch and must still produce
- * a valid model, which scoring then uses. Run by {@code mvn verify} (failsafe), after the job jar
+ * a valid model, which scoring then uses; executors below ND4J's off-heap needs fail the job with
+ * a message naming the setting. Run by {@code mvn verify} (failsafe), after the job jar
  * and the Spark home are built; about 5 minutes on an idle 2-core machine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -172,6 +173,25 @@ class StandaloneClusterIT {
         assertTrue(accuracy > trainBaseline + 0.1, "scored accuracy " + accuracy + " vs baseline " + trainBaseline);
     }
 
+    @Test
+    @Order(3)
+    void anExecutorBelowTheOffHeapNeedsOfNd4jFailsNamingTheSetting() throws Exception {
+        // The user's option comes after the script's, so this JavaCPP limit wins on the executors:
+        // the whole executor process (heap included) may use 150 MB, less than it does already.
+        Path out = work.resolve("train-too-small");
+        Job train = submit("train-too-small", "train.sh", "--conf",
+                "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxphysicalbytes=150m",
+                "--output", out.toString(), "--input", SAMPLE.toString(), "--set", "train.epochs=1");
+        assertEquals(1, train.awaitExit(), "exit code of a failed job");
+        String driverLog = train.stderr();
+        assertTrue(driverLog.contains("ND4J could not allocate native (off-heap) memory")
+                && driverLog.contains("-Dorg.bytedeco.javacpp.maxphysicalbytes")
+                && driverLog.contains("spark.executor.memoryOverhead"), driverLog);
+        // A clear task failure, not executors dying of an OutOfMemoryError (Spark's exit code 52).
+        assertFalse(driverLog.contains("ExecutorLostFailure"), driverLog);
+        assertFalse(Files.exists(out), "a failed run left output at " + out);
+    }
+
     private static Path trainOutput() {
         return work.resolve("train");
     }
@@ -276,7 +296,7 @@ class StandaloneClusterIT {
             return Files.readString(driver.stderr(), StandardCharsets.UTF_8);
         }
 
-        void awaitSuccess() throws Exception {
+        int awaitExit() throws Exception {
             Process process = driver.process();
             if (!process.waitFor(JOB_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 StandaloneCluster.kill(process.toHandle());
@@ -284,7 +304,12 @@ class StandaloneClusterIT {
             }
             System.out.printf("%s finished with exit code %d in %.1f s%n", name, process.exitValue(),
                     (System.nanoTime() - startNanos) / 1e9);
-            assertEquals(0, process.exitValue(), name + " failed:\n" + StandaloneCluster.tail(driver.stderr(), 40));
+            return process.exitValue();
+        }
+
+        void awaitSuccess() throws Exception {
+            int exit = awaitExit();
+            assertEquals(0, exit, name + " failed:\n" + StandaloneCluster.tail(driver.stderr(), 40));
         }
 
         void awaitStdout(String text) throws Exception {
