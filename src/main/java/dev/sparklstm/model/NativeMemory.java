@@ -12,8 +12,8 @@ import java.util.function.Supplier;
  * Spark executor (Spark exits the JVM on any {@code OutOfMemoryError} in a task, and the driver
  * only reports "executor lost ... exit code 52"); when it hits ND4J's static initialisation, later
  * tasks in the same JVM only see "Could not initialize class org.nd4j...". {@link #guard} rethrows
- * both as an {@link IllegalStateException} naming the limits, which Spark reports as the task's
- * failure.
+ * both as an {@link IllegalStateException} naming the limits, which Spark treats as an ordinary
+ * task failure: retried, then reported by the driver with this message.
  */
 public final class NativeMemory {
     /** The first explanation in this JVM, repeated when ND4J's failed initialisation resurfaces. */
@@ -43,7 +43,7 @@ public final class NativeMemory {
     public static IllegalStateException explain(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof OutOfMemoryError && isJavaCpp(t)) {
-                IllegalStateException explained = new IllegalStateException(message(t), failure);
+                IllegalStateException explained = withoutCause(message(t), failure);
                 if (firstFailure == null) {
                     firstFailure = explained;
                 }
@@ -53,10 +53,21 @@ public final class NativeMemory {
         IllegalStateException first = firstFailure;
         if (first != null && failure instanceof NoClassDefFoundError
                 && String.valueOf(failure.getMessage()).contains("org.nd4j")) {
-            return new IllegalStateException(first.getMessage() + " (ND4J failed to initialise in this JVM then)",
-                    failure);
+            return withoutCause(first.getMessage() + " (ND4J failed to initialise in this JVM then; now: "
+                    + failure.getMessage() + ")", failure);
         }
         return null;
+    }
+
+    /**
+     * The explanation carries the original's stack trace but not the original as its cause: Spark's
+     * executor looks for fatal errors (OutOfMemoryError, LinkageError) down the cause chain
+     * ({@code spark.executor.killOnFatalError.depth}) and would still exit the JVM.
+     */
+    private static IllegalStateException withoutCause(String message, Throwable original) {
+        IllegalStateException explained = new IllegalStateException(message);
+        explained.setStackTrace(original.getStackTrace());
+        return explained;
     }
 
     private static boolean isJavaCpp(Throwable oom) {

@@ -27,11 +27,15 @@ class NativeMemoryTest {
         assertTrue(e.getMessage().contains("spark.executor.memoryOverhead"), e.getMessage());
         assertTrue(e.getMessage().contains("SPARK_LSTM_OFFHEAP"), e.getMessage());
         assertTrue(e.getMessage().contains("physicalBytes (711M) > maxPhysicalBytes (700M)"), e.getMessage());
+        // No Error in the cause chain, or Spark's executor still treats the failure as fatal and exits.
+        assertNull(e.getCause());
+        assertTrue(e.getStackTrace().length > 0);
 
         // ND4J's static initialisation failed that way: later uses in the JVM say so too.
         IllegalStateException later = NativeMemory.explain(
                 new NoClassDefFoundError("Could not initialize class org.nd4j.linalg.factory.Nd4j"));
         assertTrue(later != null && later.getMessage().contains("maxphysicalbytes"), String.valueOf(later));
+        assertNull(later.getCause());
         IllegalStateException wrapped = NativeMemory.explain(new ExceptionInInitializerError(javaCppError()));
         assertTrue(wrapped != null && wrapped.getMessage().contains("maxphysicalbytes"), String.valueOf(wrapped));
     }
