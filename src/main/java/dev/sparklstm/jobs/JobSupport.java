@@ -54,7 +54,9 @@ final class JobSupport {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             status = 2;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception, not RuntimeException: Spark's SparkException (a failed job) is a checked
+            // exception that Scala code throws undeclared.
             System.err.println("error: " + appName + " failed: " + e);
             e.printStackTrace();
             status = 1;

@@ -185,6 +185,7 @@ class StandaloneClusterIT {
                 "--output", out.toString(), "--input", SAMPLE.toString(), "--set", "train.epochs=1");
         assertEquals(1, train.awaitExit(), "exit code of a failed job");
         String driverLog = train.stderr();
+        assertTrue(driverLog.contains("error: spark-lstm train failed: org.apache.spark.SparkException"), driverLog);
         assertTrue(driverLog.contains("ND4J could not allocate native (off-heap) memory")
                 && driverLog.contains("-Dorg.bytedeco.javacpp.maxphysicalbytes")
                 && driverLog.contains("spark.executor.memoryOverhead"), driverLog);
