@@ -241,7 +241,11 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    /** Kills every process started here, newest first, each with its descendants, and waits for them. */
+    /**
+     * Kills every process started here, newest first, each with its descendants, and waits for
+     * them; then deletes the bulky leftovers (each executor's copy of the application jar and the
+     * workers' local directories, about 1 GB a run), keeping every log.
+     */
     @Override
     public void close() {
         killAll();
@@ -249,6 +253,21 @@ public final class StandaloneCluster implements AutoCloseable {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {
             // the JVM is already shutting down: the hook is running or has run
+        }
+        deleteLeftovers();
+    }
+
+    private void deleteLeftovers() {
+        try (Stream<Path> files = Files.walk(workDir)) {
+            List<Path> doomed = files.filter(p -> {
+                String path = workDir.relativize(p).toString();
+                return path.matches("worker-\\d+/app-[^/]+/\\d+/[^/]+\\.jar") || path.matches("worker-\\d+/local/.+");
+            }).sorted(Comparator.reverseOrder()).collect(Collectors.toList());
+            for (Path p : doomed) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not clean " + workDir + ": " + e);
         }
     }
 
