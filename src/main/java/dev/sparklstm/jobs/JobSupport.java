@@ -1,6 +1,7 @@
 package dev.sparklstm.jobs;
 
 import dev.sparklstm.config.JobOptions;
+import dev.sparklstm.model.NativeMemory;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -53,8 +54,19 @@ final class JobSupport {
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             status = 2;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception, not RuntimeException: Spark's SparkException (a failed job) is a checked
+            // exception that Scala code throws undeclared.
             System.err.println("error: " + appName + " failed: " + e);
+            e.printStackTrace();
+            status = 1;
+        } catch (OutOfMemoryError | ExceptionInInitializerError | NoClassDefFoundError e) {
+            // ND4J out of native memory in the driver: name the setting rather than die with a trace.
+            IllegalStateException explained = NativeMemory.explain(e);
+            if (explained == null) {
+                throw e;
+            }
+            System.err.println("error: " + appName + " failed in the driver: " + explained.getMessage());
             e.printStackTrace();
             status = 1;
         } finally {

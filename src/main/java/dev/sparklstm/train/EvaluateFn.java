@@ -2,6 +2,7 @@ package dev.sparklstm.train;
 
 import dev.sparklstm.model.EvaluationResult;
 import dev.sparklstm.model.ModelFiles;
+import dev.sparklstm.model.NativeMemory;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -34,11 +35,13 @@ final class EvaluateFn implements FlatMapFunction<Iterator<DataSet>, EvaluationR
         if (!batches.hasNext()) {
             return List.of(result).iterator();
         }
-        MultiLayerNetwork network = ModelFiles.fromBytes(model.value());
-        while (batches.hasNext()) {
-            result.add(network, batches.next());
-        }
-        return List.of(result).iterator();
+        return NativeMemory.guard(() -> {
+            MultiLayerNetwork network = ModelFiles.fromBytes(model.value());
+            while (batches.hasNext()) {
+                result.add(network, batches.next());
+            }
+            return List.of(result).iterator();
+        });
     }
 
     /** Merges partial results. */

@@ -1,5 +1,6 @@
 package dev.sparklstm.train;
 
+import dev.sparklstm.model.NativeMemory;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.MinibatchBuilder;
 import dev.sparklstm.sequence.SequenceRecord;
@@ -51,7 +52,8 @@ final class ToMinibatchesFn implements FlatMapFunction<Iterator<SequenceRecord>,
                 if (!hasNext()) {
                     throw new java.util.NoSuchElementException();
                 }
-                return builder.build(ready.remove(0));
+                // The first ND4J allocation of a training task: a JVM over its off-heap limit fails here.
+                return NativeMemory.guard(() -> builder.build(ready.remove(0)));
             }
 
             private void fill() {
