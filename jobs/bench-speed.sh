@@ -21,8 +21,8 @@
 #   BENCH_THREADS           OMP_NUM_THREADS of both sides (default 1, one per Spark task as jobs/launch.sh)
 #   BENCH_WORKLOADS         default A,B
 #   BENCH_IMPLS             Java implementations (default lstm,dl4j-lstm)
-#   BENCH_VECTOR            1 (default): start the JVM with --add-modules jdk.incubator.vector (vector
-#                           gate math, as the tests do); 0: scalar gate math (what jobs/launch.sh gives)
+#   BENCH_VECTOR            1 (default): vector gate math (jobs/launch.sh adds --add-modules
+#                           jdk.incubator.vector); 0: scalar gate math (-Dsparklstm.vector=false)
 #   BENCH_OPENBLAS_CORETYPE OPENBLAS_CORETYPE for both sides (default: unset, OpenBLAS detects the CPU)
 #   BENCH_DIR               work directory for logs (default: a new /tmp/spark-lstm-speed.XXXXXX)
 #   BENCH_REPORT_ONLY=1     only print the table again from the logs in BENCH_DIR
@@ -82,8 +82,8 @@ install_pytorch() {
 
 run_java() { # run_java ROUND
   local log="$LOGS/java-$1.log" opts=""
-  if [[ "$VECTOR" == "1" ]]; then
-    opts="--add-modules jdk.incubator.vector"
+  if [[ "$VECTOR" != "1" ]]; then
+    opts="-Dsparklstm.vector=false"
   fi
   echo "$(date -u +%T) round $1: Java (load $(load1))" >&2
   echo "java-$1 load_before=$(load1)" >>"$LOGS/load.txt"

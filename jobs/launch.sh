@@ -13,7 +13,8 @@
 # other cluster options need spark-submit.
 #
 # What the job needs on the driver and every executor, set here unless the same --conf is given:
-#   - Java 17's --add-opens options (the java17.opens property of pom.xml) in
+#   - Java 17's --add-opens options (the java17.opens property of pom.xml) and the Vector API
+#     module of the fused LSTM's gate math (vector.module; without it the gate math is scalar) in
 #     spark.driver.extraJavaOptions / spark.executor.extraJavaOptions (a user value is appended);
 #   - JavaCPP's off-heap limits for ND4J: -Dorg.bytedeco.javacpp.maxbytes=OFFHEAP and
 #     -Dorg.bytedeco.javacpp.maxphysicalbytes=HEAP+OFFHEAP+512m, where OFFHEAP is
@@ -124,6 +125,8 @@ if [[ -z "$JAVA17_OPENS" ]]; then
   echo "launch.sh: property java17.opens not found in $ROOT/pom.xml" >&2
   exit 1
 fi
+# The Vector API for the fused LSTM's gate math (a scalar fallback runs without it).
+VECTOR_MODULE="$(sed -n 's:.*<vector.module>\(.*\)</vector.module>.*:\1:p' "$ROOT/pom.xml")"
 
 # One native (OpenMP) thread per Spark task: Spark already runs a task per core, and ND4J's default
 # of all cores per task oversubscribes the CPU (2-3x slower in BENCHMARKS.md). Override by setting
@@ -142,8 +145,8 @@ DRIVER_OVERHEAD_MIB=$((DRIVER_OFFHEAP_MIB + 512))
 offheap_opts() { # off-heap limit (MiB), heap size of the JVM
   echo "-Dorg.bytedeco.javacpp.maxbytes=${1}m -Dorg.bytedeco.javacpp.maxphysicalbytes=$(($(mib "$2") + $1 + 512))m"
 }
-EXECUTOR_OPTS="$JAVA17_OPENS $(offheap_opts "$OFFHEAP_MIB" "$EXECUTOR_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
-DRIVER_OPTS="$JAVA17_OPENS $(offheap_opts "$DRIVER_OFFHEAP_MIB" "$DRIVER_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
+EXECUTOR_OPTS="$JAVA17_OPENS $VECTOR_MODULE $(offheap_opts "$OFFHEAP_MIB" "$EXECUTOR_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
+DRIVER_OPTS="$JAVA17_OPENS $VECTOR_MODULE $(offheap_opts "$DRIVER_OFFHEAP_MIB" "$DRIVER_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
 if [[ "$DEPLOY_MODE" == client ]]; then
   # Local paths of this checkout: the bundled sample and the console logging configuration.
   DRIVER_OPTS="$DRIVER_OPTS -Dspark-lstm.home=$ROOT -Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties"
