@@ -18,7 +18,7 @@
 #   ADDING_TRAIN_SEQUENCES     sequences of each training table (default 2000; 10% validation)
 #   ADDING_TEST_SEQUENCES      sequences of each test table (default 1000)
 #   ADDING_TRAIN_SEED, ADDING_TEST_SEED  generator seeds (default 1 and 2)
-#   ADDING_EPOCHS              train.epochs (default 15)
+#   ADDING_EPOCHS              train.epochs (default 5)
 #   ADDING_HIDDEN              model.layers, one recurrent layer (default 64)
 #   ADDING_BATCH               train.batch-size (default 16)
 #   ADDING_AVERAGING           train.averaging-frequency (default 4)
@@ -39,7 +39,7 @@ TRAIN_SEQUENCES="${ADDING_TRAIN_SEQUENCES:-2000}"
 TEST_SEQUENCES="${ADDING_TEST_SEQUENCES:-1000}"
 TRAIN_SEED="${ADDING_TRAIN_SEED:-1}"
 TEST_SEED="${ADDING_TEST_SEED:-2}"
-EPOCHS="${ADDING_EPOCHS:-15}"
+EPOCHS="${ADDING_EPOCHS:-5}"
 HIDDEN="${ADDING_HIDDEN:-64}"
 BATCH="${ADDING_BATCH:-16}"
 AVERAGING="${ADDING_AVERAGING:-4}"
