@@ -129,7 +129,7 @@ done
 [[ ${#curves[@]} -gt 0 ]] || { echo "bench-adding.sh: no finished run in $WORK/metrics" >&2; exit 1; }
 mkdir -p "$(dirname "$PLOT")"
 "$JOBS/launch.sh" dev.sparklstm.bench.LossCurvePlot --output "$PLOT" \
-  --title "Adding problem: validation MSE per epoch, LSTM vs plain RNN (hidden $HIDDEN, Adam $LR, batch $BATCH, Spark parameter averaging)" \
+  --title "Adding problem, LSTM vs plain RNN: validation MSE per epoch (hidden $HIDDEN, Adam $LR, batch $BATCH)" \
   --column validation_loss --y-label "validation MSE (log scale)" \
   --line "predict 1.0 (MSE 1/6)=0.16667" --line "target 0.01=0.01" "${curves[@]}" 2>&1 | grep '^wrote' || true
 [[ -f "$PLOT" ]] || { echo "bench-adding.sh: the plot was not written" >&2; exit 1; }
