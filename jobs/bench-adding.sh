@@ -9,7 +9,8 @@
 #      of always predicting 1.0 on the same test rows, from predictions/ (RegressionErrors);
 #   4. writes a markdown table (WORK/results.md) and a PNG of the per-epoch validation MSE, one panel
 #      per T, one line per cell (LossCurvePlot).
-# Usage: jobs/bench-adding.sh    (defaults: 1h15 of wall time on a 2-core machine shared with other jobs, load 10-24)
+# Usage: jobs/bench-adding.sh    (the published run: 1h15 as four concurrent invocations on a 2-core machine
+#                                 shared with other jobs, load 10-24; see BENCHMARKS.md)
 #   ADDING_PLOT=docs/adding-lstm-vs-rnn.png jobs/bench-adding.sh   # the published plot
 # Environment (all optional):
 #   BENCH_DIR                  work directory (default: a new /tmp/spark-lstm-adding.XXXXXX)
