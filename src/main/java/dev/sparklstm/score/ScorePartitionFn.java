@@ -1,5 +1,6 @@
 package dev.sparklstm.score;
 
+import dev.sparklstm.model.NativeMemory;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.MinibatchBuilder;
 import dev.sparklstm.sequence.SequenceRecord;
@@ -68,7 +69,8 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
-        MultiLayerNetwork network = NetworkCache.forTask(model);
+        // ND4J's native out-of-memory errors become a message naming the settings to raise.
+        MultiLayerNetwork network = NativeMemory.guard(() -> NetworkCache.forTask(model));
         MinibatchBuilder builder = new MinibatchBuilder(encoder);
         if (longRows != null) {
             return streamLong(network, builder, rows);
@@ -180,8 +182,10 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
                             ArrayDeque<Row> out) {
         List<SequenceRecord> records = new ArrayList<>(batch.size());
         batch.forEach(a -> records.add(a.sequence()));
-        DataSet features = builder.buildUnlabelled(records);
-        INDArray output = network.output(features.getFeatures(), false, features.getFeaturesMaskArray(), null);
+        INDArray output = NativeMemory.guard(() -> {
+            DataSet features = builder.buildUnlabelled(records);
+            return network.output(features.getFeatures(), false, features.getFeaturesMaskArray(), null);
+        });
         float[] values = output.dup('c').data().asFloat();
         int outputs = (int) output.size(1);
         int steps = layout.perSequence ? 1 : (int) output.size(2);

@@ -233,7 +233,7 @@ public final class ScoringRun {
         return layout.wide ? predictions.filter(functions.col(layout.stepColumn).equalTo(0)).count() : predictions.count();
     }
 
-    /** Accuracy, or RMSE and MAE averaged over targets, over rows with labels. */
+    /** Accuracy, or RMSE, MAE and MSE averaged over targets, over rows with labels. */
     private static Map<String, Double> metrics(Dataset<Row> predictions, OutputLayout layout, List<String> labels) {
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (layout.classification) {
@@ -245,15 +245,18 @@ public final class ScoringRun {
         }
         double rmse = 0;
         double mae = 0;
+        double mse = 0;
         for (int k = 0; k < labels.size(); k++) {
             org.apache.spark.sql.Column error = functions.col(labels.get(k)).cast("double").minus(functions.col(layout.targetColumns.get(k)));
             Row row = predictions.filter(functions.col(labels.get(k)).isNotNull())
                     .agg(functions.avg(error.multiply(error)), functions.avg(functions.abs(error))).first();
             rmse += Math.sqrt(row.getDouble(0)) / labels.size();
+            mse += row.getDouble(0) / labels.size();
             mae += row.getDouble(1) / labels.size();
         }
         metrics.put("rmse", rmse);
         metrics.put("mae", mae);
+        metrics.put("mse", mse);
         return metrics;
     }
 }

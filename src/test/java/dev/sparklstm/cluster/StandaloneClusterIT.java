@@ -46,8 +46,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * 127.0.0.1 (separate JVMs, executors in their own JVMs), the job jar submitted through
  * {@code jobs/train.sh} and {@code jobs/score.sh} with the test Spark home's
  * {@code bin/spark-submit} on the PATH, exactly as a user with a Spark distribution runs them.
- * Training loses an executor JVM (killed) in the middle of its second epoch and must still produce
- * a valid model, which scoring then uses; executors below ND4J's off-heap needs fail the job with
+ * Training (DL4J's LSTM and fit) loses an executor JVM (killed) in the middle of its second epoch
+ * and must still produce a valid model; training with the default fused LSTM runs the fast step
+ * in the executors, and scoring uses its model; executors below ND4J's off-heap needs fail the job with
  * a message naming the setting. Run by {@code mvn verify} (failsafe), after the job jar
  * and the Spark home are built; about 5 minutes on an idle 2-core machine.
  */
@@ -102,8 +103,10 @@ class StandaloneClusterIT {
     @Order(1)
     void trainsOnTheClusterThroughTheLossOfAnExecutor() throws Exception {
         int epochs = 2;
+        // DL4J's own LSTM and fit: tasks of several seconds, so the kill lands inside one (the fused
+        // fast step trains this sample in about a second per epoch; it has its own run below).
         Job train = submit("train", "train.sh", "--output", trainOutput().toString(), "--input", SAMPLE.toString(),
-                "--set", "train.epochs=" + epochs);
+                "--set", "train.epochs=" + epochs, "--set", "model.cell=dl4j-lstm");
         // The job's own executors, started by the workers with the options jobs/train.sh gave
         // spark-submit: the JavaCPP limits, Java 17's add-opens and one native thread per task.
         train.awaitStdout("training ");
@@ -147,21 +150,36 @@ class StandaloneClusterIT {
         }
         assertTrue(printed.contains("15880 input = 15880 used + 0 rejected"), printed);
         assertTrue(printed.contains("on 2 worker(s)"), printed);
+        assertTrue(printed.contains("training step: MultiLayerNetwork.fit"), printed);
         // Both workers' executors ran tasks.
         for (int worker = 1; worker <= 2; worker++) {
             List<String> logs = executorLogsOf(worker);
             assertTrue(logs.stream().anyMatch(l -> l.contains("Finished task")), "worker-" + worker
                     + " executors ran no task");
         }
-        trainBaseline = baseline;
     }
 
     @Test
     @Order(2)
+    void trainsWithTheFusedFastStepOnTheCluster() throws Exception {
+        // The default network: fused LSTM layers trained by FastTrainingWorker in the executors.
+        int epochs = 3;
+        Job train = submit("train-fast", "train.sh", "--output", fastOutput().toString(), "--input",
+                SAMPLE.toString(), "--set", "train.epochs=" + epochs);
+        train.awaitSuccess();
+        String printed = train.stdout();
+        assertTrue(printed.contains("training step: the fused fast step"), printed);
+        double baseline = train.baseline();
+        assertValidModel(fastOutput(), epochs, baseline);
+        trainBaseline = baseline;
+    }
+
+    @Test
+    @Order(3)
     void scoresWithTheModelTrainedOnTheCluster() throws Exception {
         assumeTrue(trainBaseline != null, "training on the cluster failed; nothing to score");
         Path scores = work.resolve("score");
-        Job score = submit("score", "score.sh", "--model", trainOutput().resolve("model").toString(), "--input",
+        Job score = submit("score", "score.sh", "--model", fastOutput().resolve("model").toString(), "--input",
                 SAMPLE.toString(), "--output", scores.toString());
         score.awaitSuccess();
         JsonNode summary = new ObjectMapper().readTree(scores.resolve("summary.json").toFile());
@@ -175,7 +193,7 @@ class StandaloneClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void anExecutorBelowTheOffHeapNeedsOfNd4jFailsNamingTheSetting() throws Exception {
         // The user's option comes after the script's, so this JavaCPP limit wins on the executors:
         // the whole executor process (heap included) may use 150 MB, less than it does already.
@@ -196,6 +214,10 @@ class StandaloneClusterIT {
 
     private static Path trainOutput() {
         return work.resolve("train");
+    }
+
+    private static Path fastOutput() {
+        return work.resolve("train-fast");
     }
 
     /**

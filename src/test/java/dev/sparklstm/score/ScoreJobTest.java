@@ -148,6 +148,8 @@ class ScoreJobTest {
         assertEquals(600, a.size());
         assertEquals(List.of("seq_id", "t", "target", "sequence_length", "prediction_target"),
                 List.of(a.get(0).schema().fieldNames()));
+        double squared = a.stream().mapToDouble(r -> Math.pow(r.getDouble(2) - r.getDouble(4), 2)).sum() / a.size();
+        assertEquals(squared, result.metrics().get("mse"), 1e-9, "MSE from the written predictions");
         for (int i = 0; i < a.size(); i++) {
             Row x = a.get(i);
             Row y = b.get(i);
