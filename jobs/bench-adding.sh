@@ -9,8 +9,7 @@
 #      of always predicting 1.0 on the same test rows, from predictions/ (RegressionErrors);
 #   4. writes a markdown table (WORK/results.md) and a PNG of the per-epoch validation MSE, one panel
 #      per T, one line per cell (LossCurvePlot).
-# Usage: jobs/bench-adding.sh    (the published run: 1h15 as four concurrent invocations on a 2-core machine
-#                                 shared with other jobs, load 10-24; see BENCHMARKS.md)
+# Usage: jobs/bench-adding.sh    (the published run 2: 19 minutes on a quiet 2-core machine; see BENCHMARKS.md)
 #   ADDING_PLOT=docs/adding-lstm-vs-rnn.png jobs/bench-adding.sh   # the published plot
 # Environment (all optional):
 #   BENCH_DIR                  work directory (default: a new /tmp/spark-lstm-adding.XXXXXX)
@@ -19,7 +18,7 @@
 #   ADDING_TRAIN_SEQUENCES     sequences of each training table (default 2000; 10% validation)
 #   ADDING_TEST_SEQUENCES      sequences of each test table (default 1000)
 #   ADDING_TRAIN_SEED, ADDING_TEST_SEED  generator seeds (default 1 and 2)
-#   ADDING_EPOCHS              train.epochs (default 5)
+#   ADDING_EPOCHS              train.epochs (default 15; run 1 in BENCHMARKS.md used 5)
 #   ADDING_HIDDEN              model.layers, one recurrent layer (default 64)
 #   ADDING_BATCH               train.batch-size (default 16)
 #   ADDING_AVERAGING           train.averaging-frequency (default 4)
@@ -40,7 +39,7 @@ TRAIN_SEQUENCES="${ADDING_TRAIN_SEQUENCES:-2000}"
 TEST_SEQUENCES="${ADDING_TEST_SEQUENCES:-1000}"
 TRAIN_SEED="${ADDING_TRAIN_SEED:-1}"
 TEST_SEED="${ADDING_TEST_SEED:-2}"
-EPOCHS="${ADDING_EPOCHS:-5}"
+EPOCHS="${ADDING_EPOCHS:-15}"
 HIDDEN="${ADDING_HIDDEN:-64}"
 BATCH="${ADDING_BATCH:-16}"
 AVERAGING="${ADDING_AVERAGING:-4}"
