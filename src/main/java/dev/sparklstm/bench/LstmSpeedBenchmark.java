@@ -6,6 +6,7 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 
 import dev.sparklstm.config.NetworkSpec;
 import dev.sparklstm.model.NetworkFactory;
+import dev.sparklstm.nn.FastTrainer;
 import dev.sparklstm.nn.GateMath;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +35,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  * The networks come from {@link NetworkFactory} (what the training job builds), with
  * {@code model.cell} = {@code lstm} (the fused layer, the default) or {@code dl4j-lstm}. Data are
- * full-length random sequences with a fixed seed. Training times {@code network.fit(DataSet)} over
+ * full-length random sequences with a fixed seed. Training of {@code lstm} times the fast step
+ * ({@code FastTrainer.fit}, what the training job's workers run), of {@code lstm-fit} and
+ * {@code dl4j-lstm} {@code network.fit(DataSet)}, over
  * {@code --train-batches} distinct minibatches (40 = one epoch of the issue's workload); inference
  * times {@code network.output(features)} on a [256, 8, 50] batch. The unit is sequence steps
  * (examples x steps) per second. Every repetition measures every figure once, rotating the order of
@@ -50,7 +53,8 @@ public final class LstmSpeedBenchmark {
             Usage: LstmSpeedBenchmark [options]
             Times training and inference of issue 8's LSTM workloads (A: hidden 32, B: hidden 256) for each
             LSTM implementation, and the sgemm rate of the OpenBLAS the fused layer calls.
-              --impls LIST          implementations, from lstm (fused), dl4j-lstm (default lstm,dl4j-lstm)
+              --impls LIST          implementations, from lstm (fused, fast step), lstm-fit (fused, fit),
+                                    dl4j-lstm (default lstm,dl4j-lstm)
               --workloads LIST      from A, B (default A,B)
               --modes LIST          from train, infer (default train,infer)
               --warmup N            untimed repetitions first (default 2)
@@ -78,8 +82,10 @@ public final class LstmSpeedBenchmark {
     static final Map<String, Workload> WORKLOADS = Map.of(
             "A", new Workload("A", 32, 16),
             "B", new Workload("B", 256, 64));
+    /** lstm trains with FastTrainer, as the training job's workers do; lstm-fit with network.fit. */
     static final Map<String, NetworkSpec.Cell> IMPLEMENTATIONS = Map.of(
             "lstm", NetworkSpec.Cell.LSTM,
+            "lstm-fit", NetworkSpec.Cell.LSTM,
             "dl4j-lstm", NetworkSpec.Cell.DL4J_LSTM);
 
     private LstmSpeedBenchmark() {
@@ -230,11 +236,16 @@ public final class LstmSpeedBenchmark {
 
         static Figure training(String impl, Workload workload, MultiLayerNetwork network, List<DataSet> data) {
             long seqSteps = (long) data.size() * workload.trainBatch() * STEPS;
+            java.util.function.Consumer<DataSet> step = impl.equals("lstm")
+                    ? FastTrainer.forNetwork(network).orElseThrow(() -> new IllegalStateException(
+                            "the fast training step does not support the benchmark network: "
+                                    + FastTrainer.unsupportedReason(network).orElse("?")))::fit
+                    : network::fit;
             return new Figure(key(impl, workload.name(), "train", "seq_steps_per_s"),
                     LstmFlops.trainingPerSeqStep(INPUTS, workload.layers()), () -> {
                         long start = System.nanoTime();
                         for (DataSet batch : data) {
-                            network.fit(batch);
+                            step.accept(batch);
                         }
                         return seqSteps / ((System.nanoTime() - start) / 1e9);
                     });
