@@ -152,9 +152,10 @@ public final class ScoringRun {
                             roles.sequenceId())) + ": " + r.getString(r.size() - 1)).toList());
                 }
             }
-            // The check read every row (a limit that finds nothing scans all partitions) and found no
-            // invalid one: write the empty rejected/ table as it is, instead of sorting, grouping and
-            // checking the whole input once more (about 6% of a 10M-row job, BENCHMARKS.md).
+            // The check read every row (the pass over the long layout, or a limit that finds nothing,
+            // which scans all partitions) and found no invalid one: write the empty rejected/ table as
+            // it is, instead of sorting, grouping and checking the whole input once more (about 6% of
+            // a 10M-row job, BENCHMARKS.md).
             rejected = spark.createDataFrame(List.of(), rejected.schema());
         }
 
