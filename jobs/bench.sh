@@ -168,7 +168,7 @@ rm -f "$LOGS/score-rates.txt" "$LOGS/inference-best.txt"
     wall=$(wall_seconds "$LOGS/$run.time")
     cpu=$(cpu_seconds "$LOGS/$run.time")
     pass=$(awk -v r="$rows" -v q="$rate" 'BEGIN { printf "%.1f", r / q }')
-    validation=$(sum_job_seconds "$log" "collectAsList at ScoringRun")
+    validation=$(sum_job_seconds "$log" "collect[A-Za-z]* at ScoringRun")
     rest=$(awk -v w="$wall" -v p="$pass" -v v="$validation" 'BEGIN { printf "%.1f", w - p - v }')
     e2e=$(awk -v r="$rows" -v w="$wall" 'BEGIN { printf "%.0f", r / w }')
     cpu_per_mrow=$(awk -v r="$rows" -v c="$cpu" 'BEGIN { printf "%.1f", c / (r / 1e6) }')

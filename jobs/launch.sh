@@ -146,11 +146,13 @@ offheap_opts() { # off-heap limit (MiB), heap size of the JVM
   echo "-Dorg.bytedeco.javacpp.maxbytes=${1}m -Dorg.bytedeco.javacpp.maxphysicalbytes=$(($(mib "$2") + $1 + 512))m"
 }
 EXECUTOR_OPTS="$JAVA17_OPENS $VECTOR_MODULE $(offheap_opts "$OFFHEAP_MIB" "$EXECUTOR_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
-DRIVER_OPTS="$JAVA17_OPENS $VECTOR_MODULE $(offheap_opts "$DRIVER_OFFHEAP_MIB" "$DRIVER_MEMORY") ${SPARK_LSTM_JAVA_OPTS:-}"
+DRIVER_OPTS="$JAVA17_OPENS $VECTOR_MODULE $(offheap_opts "$DRIVER_OFFHEAP_MIB" "$DRIVER_MEMORY")"
 if [[ "$DEPLOY_MODE" == client ]]; then
   # Local paths of this checkout: the bundled sample and the console logging configuration.
   DRIVER_OPTS="$DRIVER_OPTS -Dspark-lstm.home=$ROOT -Dlog4j2.configurationFile=file:$ROOT/conf/log4j2.properties"
 fi
+# Last, so that the user's options win (the JVM takes the last of a repeated -D).
+DRIVER_OPTS="$DRIVER_OPTS ${SPARK_LSTM_JAVA_OPTS:-}"
 
 # A user's --conf for the same key: options are appended to ours, sizes replace ours.
 add_conf() {

@@ -1,6 +1,7 @@
 package dev.sparklstm.jobs;
 
 import dev.sparklstm.config.JobOptions;
+import dev.sparklstm.io.SharedFileSystem;
 import dev.sparklstm.model.NativeMemory;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -15,11 +16,14 @@ final class JobSupport {
 
     /**
      * A session for a job: the explicit master if given, else the one spark-submit configured,
-     * else {@code local[*]} (plain {@code java} launches).
+     * else {@code local[*]} (plain {@code java} launches). The {@link SharedFileSystem} scheme is
+     * registered.
      */
     static SparkSession session(String appName, String master) {
         SparkSession.Builder builder = SparkSession.builder().appName(appName)
-                .config("spark.ui.showConsoleProgress", "false");
+                .config("spark.ui.showConsoleProgress", "false")
+                // Registers the sharedfile:// scheme on the driver and every executor.
+                .config("spark.hadoop." + SharedFileSystem.IMPL_KEY, SharedFileSystem.class.getName());
         if (master != null) {
             builder.master(master);
         } else if (!new SparkConf().contains("spark.master")) {

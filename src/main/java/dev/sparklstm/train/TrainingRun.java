@@ -3,21 +3,28 @@ package dev.sparklstm.train;
 import dev.sparklstm.config.ConfigKey;
 import dev.sparklstm.config.DataSpec;
 import dev.sparklstm.config.TrainConfig;
+import dev.sparklstm.config.TrainingSpec;
 import dev.sparklstm.io.InputReader;
 import dev.sparklstm.io.OutputCommitter;
+import dev.sparklstm.io.SharedFileSystem;
 import dev.sparklstm.model.ModelFiles;
 import dev.sparklstm.model.ModelMetadata;
 import dev.sparklstm.schema.ColumnRoles;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.SequenceRecord;
 import dev.sparklstm.sequence.TrainingStatistics;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
@@ -27,6 +34,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -67,6 +75,10 @@ public final class TrainingRun {
      * checkpoints of the epochs done so far are kept for a rerun (unless training diverged).
      */
     public TrainResult run() {
+        exportProblem(config.training().approach(), spark.sparkContext().master(),
+                spark.sparkContext().hadoopConfiguration()).ifPresent(problem -> {
+                    throw new IllegalArgumentException(problem);
+                });
         OutputCommitter committer = new OutputCommitter(spark.sparkContext().hadoopConfiguration(), output, overwrite)
                 .checkTarget().checkSeparateFrom("--input", InputReader.resolvePath(config.data()));
         Checkpoints checkpoints = Checkpoints.of(spark.sparkContext().hadoopConfiguration(), output,
@@ -318,5 +330,32 @@ public final class TrainingRun {
 
     private static String word(Enum<?> value) {
         return value.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Why dl4j-spark would refuse {@code approach} on {@code master} with this Hadoop configuration,
+     * or empty when it runs: the export approach needs a local master or a default file system other
+     * than {@code file} (HDFS, S3, or {@link SharedFileSystem} for a mount every node shares).
+     * Checked before any work, where dl4j-spark would fail only after preparing the data.
+     */
+    static Optional<String> exportProblem(TrainingSpec.Approach approach, String master, Configuration hadoopConf) {
+        if (approach != TrainingSpec.Approach.EXPORT) {
+            return Optional.empty();
+        }
+        FileSystem fs;
+        try {
+            fs = FileSystem.get(hadoopConf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the default file system " + FileSystem.getDefaultUri(hadoopConf), e);
+        }
+        if (ExportSupport.exportSupported(master, fs)) {
+            return Optional.empty();
+        }
+        return Optional.of(ConfigKey.TRAIN_APPROACH.key() + "=export needs a directory every executor can read, but"
+                + " the default file system is " + fs.getUri() + " (local to each node) and the master is " + master
+                + ": use " + ConfigKey.TRAIN_APPROACH.key() + "=direct, make a shared file system the default (e.g."
+                + " --conf spark.hadoop.fs.defaultFS=hdfs://namenode:8020), or, when "
+                + ConfigKey.TRAIN_EXPORT_DIR.key() + " is on a mount every node shares at the same path,"
+                + " --conf spark.hadoop.fs.defaultFS=" + SharedFileSystem.SCHEME + ":///");
     }
 }

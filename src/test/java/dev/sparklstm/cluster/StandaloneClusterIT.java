@@ -48,9 +48,11 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * {@code bin/spark-submit} on the PATH, exactly as a user with a Spark distribution runs them.
  * Training (DL4J's LSTM and fit) loses an executor JVM (killed) in the middle of its second epoch
  * and must still produce a valid model; training with the default fused LSTM runs the fast step
- * in the executors, and scoring uses its model; executors below ND4J's off-heap needs fail the job with
- * a message naming the setting. Run by {@code mvn verify} (failsafe), after the job jar
- * and the Spark home are built; about 5 minutes on an idle 2-core machine.
+ * in the executors with dl4j-spark's export approach, and scoring uses its model; executors below
+ * ND4J's off-heap needs fail the job with a message naming the setting, and so does the export
+ * approach without a shared default file system, before any work. Run by {@code mvn verify}
+ * (failsafe), after the job jar and the Spark home are built; about 5 minutes on an idle 2-core
+ * machine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
@@ -161,14 +163,25 @@ class StandaloneClusterIT {
 
     @Test
     @Order(2)
-    void trainsWithTheFusedFastStepOnTheCluster() throws Exception {
-        // The default network: fused LSTM layers trained by FastTrainingWorker in the executors.
+    void trainsWithTheFusedFastStepAndTheExportApproachOnTheCluster() throws Exception {
+        // The default network: fused LSTM layers trained by FastTrainingWorker in the executors,
+        // here with dl4j-spark's export approach: minibatches written as files to a directory all
+        // executors read. The workers share this machine's disk, which the sharedfile:// default
+        // file system declares (dl4j-spark refuses export on a cluster whose default is file://).
         int epochs = 3;
-        Job train = submit("train-fast", "train.sh", "--output", fastOutput().toString(), "--input",
-                SAMPLE.toString(), "--set", "train.epochs=" + epochs);
+        Path export = work.resolve("export");
+        Job train = submit("train-fast", "train.sh", "--conf", "spark.hadoop.fs.defaultFS=sharedfile:///",
+                "--output", fastOutput().toString(), "--input", SAMPLE.toString(), "--set", "train.epochs=" + epochs,
+                "--set", "train.approach=export", "--set", "train.export-dir=" + export);
         train.awaitSuccess();
         String printed = train.stdout();
         assertTrue(printed.contains("training step: the fused fast step"), printed);
+        // dl4j-spark exported the minibatches there (it made the directory) and deleted the files.
+        assertTrue(Files.isDirectory(export), "no export directory: the export approach did not run");
+        try (Stream<Path> left = Files.walk(export)) {
+            List<Path> files = left.filter(Files::isRegularFile).collect(Collectors.toList());
+            assertEquals(List.of(), files, "exported minibatches left behind");
+        }
         double baseline = train.baseline();
         assertValidModel(fastOutput(), epochs, baseline);
         trainBaseline = baseline;
@@ -210,6 +223,20 @@ class StandaloneClusterIT {
         // A clear task failure, not executors dying of an OutOfMemoryError (Spark's exit code 52).
         assertFalse(driverLog.contains("ExecutorLostFailure"), driverLog);
         assertFalse(Files.exists(out), "a failed run left output at " + out);
+    }
+
+    @Test
+    @Order(5)
+    void theExportApproachWithoutASharedFileSystemIsRefusedBeforeAnyWork() throws Exception {
+        Path out = work.resolve("train-export-local");
+        Job train = submit("train-export-local", "train.sh", "--output", out.toString(), "--input", SAMPLE.toString(),
+                "--set", "train.approach=export");
+        assertEquals(2, train.awaitExit(), "exit code of refused settings");
+        String driverLog = train.stderr();
+        assertTrue(driverLog.contains("error: train.approach=export needs a directory every executor can read")
+                && driverLog.contains("spark.hadoop.fs.defaultFS=sharedfile:///"), driverLog);
+        assertFalse(train.stdout().contains("input "), "the job read its input before refusing:\n" + train.stdout());
+        assertFalse(Files.exists(out), "a refused run left output at " + out);
     }
 
     private static Path trainOutput() {
