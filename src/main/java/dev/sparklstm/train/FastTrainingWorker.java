@@ -31,9 +31,17 @@ final class FastTrainingWorker extends ParameterAveragingTrainingWorker {
     /** The network the cached trainer belongs to: a new one arrives with every averaging round. */
     private transient MultiLayerNetwork trainedNetwork;
     private transient Optional<FastTrainer> trainer;
+    /** The round's broadcast, on the driver (the superclass keeps it private). */
+    private final transient Broadcast<NetBroadcastTuple> roundBroadcast;
 
     FastTrainingWorker(Broadcast<NetBroadcastTuple> broadcast, boolean saveUpdater, WorkerConfiguration configuration) {
         super(broadcast, saveUpdater, configuration, null, null, null);
+        roundBroadcast = broadcast;
+    }
+
+    /** On the driver, once the round's results are in: frees its parameters on the executors. */
+    void destroyBroadcast() {
+        roundBroadcast.destroy();
     }
 
     @Override

@@ -163,6 +163,35 @@ class StandaloneClusterIT {
 
     @Test
     @Order(2)
+    void theRunThatLostAnExecutorEndsWhereAnUndisturbedRunEnds() throws Exception {
+        // The same command without a kill. Had the lost averaging round been dropped or averaged
+        // twice, the parameters would differ from this run's by far more than float noise (every
+        // Adam step moves each weight by up to the learning rate); with 2 workers the average
+        // (a + b) / 2 does not depend on the order the results arrive in, so a correct retry ends
+        // where this run ends.
+        assertTrue(Files.isRegularFile(trainOutput().resolve("model/model.zip")), "the executor-loss run failed");
+        int epochs = 2;
+        Path undisturbed = work.resolve("train-undisturbed");
+        Job train = submit("train-undisturbed", "train.sh", "--output", undisturbed.toString(), "--input",
+                SAMPLE.toString(), "--set", "train.epochs=" + epochs, "--set", "model.cell=dl4j-lstm");
+        train.awaitSuccess();
+        assertFalse(train.stderr().contains("Lost executor"), "the undisturbed run lost an executor");
+        float[] expected = ModelSerializer.restoreMultiLayerNetwork(undisturbed.resolve("model/model.zip").toFile())
+                .params().toFloatVector();
+        float[] actual = ModelSerializer.restoreMultiLayerNetwork(trainOutput().resolve("model/model.zip").toFile())
+                .params().toFloatVector();
+        assertEquals(expected.length, actual.length);
+        double maxDiff = 0;
+        for (int i = 0; i < expected.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
+        }
+        System.out.printf("largest parameter difference, executor-loss run vs undisturbed run: %.3g%n", maxDiff);
+        assertTrue(maxDiff <= 1e-5, "the executor-loss run's parameters differ from the undisturbed run's by up to "
+                + maxDiff);
+    }
+
+    @Test
+    @Order(3)
     void trainsWithTheFusedFastStepAndTheExportApproachOnTheCluster() throws Exception {
         // The default network: fused LSTM layers trained by FastTrainingWorker in the executors,
         // here with dl4j-spark's export approach: minibatches written as files to a directory all
@@ -188,7 +217,7 @@ class StandaloneClusterIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void scoresWithTheModelTrainedOnTheCluster() throws Exception {
         assumeTrue(trainBaseline != null, "training on the cluster failed; nothing to score");
         Path scores = work.resolve("score");
@@ -206,7 +235,7 @@ class StandaloneClusterIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void anExecutorBelowTheOffHeapNeedsOfNd4jFailsNamingTheSetting() throws Exception {
         // The user's option comes after the script's, so this JavaCPP limit wins on the executors:
         // the whole executor process (heap included) may use 150 MB, less than it does already.
@@ -226,7 +255,7 @@ class StandaloneClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theExportApproachWithoutASharedFileSystemIsRefusedBeforeAnyWork() throws Exception {
         Path out = work.resolve("train-export-local");
         Job train = submit("train-export-local", "train.sh", "--output", out.toString(), "--input", SAMPLE.toString(),
