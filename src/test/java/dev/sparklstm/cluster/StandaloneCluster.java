@@ -199,11 +199,19 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Executor log files (stderr) of every application run on the workers, oldest first. */
     public List<Path> executorLogs() throws IOException {
-        try (Stream<Path> files = Files.walk(workDir)) {
-            return files.filter(p -> p.getFileName().toString().equals("stderr")
-                            && p.toString().contains("/app-"))
-                    .sorted(Comparator.comparing(Path::toString)).collect(Collectors.toList());
+        // Only the workers' directories: jobs create and delete their outputs elsewhere under the
+        // work directory while a test waits, and a walk over a vanishing directory fails.
+        List<Path> logs = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(workDir)) {
+            for (Path dir : (Iterable<Path>) dirs.filter(p -> p.getFileName().toString().startsWith("worker-"))::iterator) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    files.filter(p -> p.getFileName().toString().equals("stderr") && p.toString().contains("/app-"))
+                            .forEach(logs::add);
+                }
+            }
         }
+        logs.sort(Comparator.comparing(Path::toString));
+        return logs;
     }
 
     /** Prints the last lines of every process log and executor log, for a failed test. */

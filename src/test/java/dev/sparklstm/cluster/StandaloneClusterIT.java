@@ -105,10 +105,7 @@ class StandaloneClusterIT {
     @Order(1)
     void trainsOnTheClusterThroughTheLossOfAnExecutor() throws Exception {
         int epochs = 2;
-        // DL4J's own LSTM and fit: tasks of several seconds, so the kill lands inside one (the fused
-        // fast step trains this sample in about a second per epoch; it has its own run below).
-        Job train = submit("train", "train.sh", "--output", trainOutput().toString(), "--input", SAMPLE.toString(),
-                "--set", "train.epochs=" + epochs, "--set", "model.cell=dl4j-lstm");
+        Job train = submit("train", "train.sh", lossRunArgs(trainOutput(), epochs));
         // The job's own executors, started by the workers with the options jobs/train.sh gave
         // spark-submit: the JavaCPP limits, Java 17's add-opens and one native thread per task.
         train.awaitStdout("training ");
@@ -172,8 +169,7 @@ class StandaloneClusterIT {
         assertTrue(Files.isRegularFile(trainOutput().resolve("model/model.zip")), "the executor-loss run failed");
         int epochs = 2;
         Path undisturbed = work.resolve("train-undisturbed");
-        Job train = submit("train-undisturbed", "train.sh", "--output", undisturbed.toString(), "--input",
-                SAMPLE.toString(), "--set", "train.epochs=" + epochs, "--set", "model.cell=dl4j-lstm");
+        Job train = submit("train-undisturbed", "train.sh", lossRunArgs(undisturbed, epochs));
         train.awaitSuccess();
         assertFalse(train.stderr().contains("Lost executor"), "the undisturbed run lost an executor");
         float[] expected = ModelSerializer.restoreMultiLayerNetwork(undisturbed.resolve("model/model.zip").toFile())
@@ -266,6 +262,18 @@ class StandaloneClusterIT {
                 && driverLog.contains("spark.hadoop.fs.defaultFS=sharedfile:///"), driverLog);
         assertFalse(train.stdout().contains("input "), "the job read its input before refusing:\n" + train.stdout());
         assertFalse(Files.exists(out), "a refused run left output at " + out);
+    }
+
+    /**
+     * The executor-loss run: DL4J's own LSTM and fit, minibatches of 8 and one averaging round
+     * per epoch (20 minibatches per worker), so each round's task lasts seconds and the kill lands
+     * inside one (the fused fast step trains this sample in about a second per epoch; it has its
+     * own run below).
+     */
+    private static String[] lossRunArgs(Path output, int epochs) {
+        return new String[] {"--output", output.toString(), "--input", SAMPLE.toString(), "--set",
+            "train.epochs=" + epochs, "--set", "model.cell=dl4j-lstm", "--set", "train.batch-size=8", "--set",
+            "train.averaging-frequency=20"};
     }
 
     private static Path trainOutput() {
