@@ -8,7 +8,7 @@
 #      and the largest table is also scored with score.partitions=2, the fixed default of earlier
 #      versions, to show that memory follows the rows per partition;
 #   4. times plain DL4J output() on in-memory minibatches of the same shape (InferenceBenchmark);
-#   5. trains with jobs/train.sh and with plain network.fit (TrainingBenchmark) on the same table;
+#   5. trains with jobs/train.sh and in one JVM with the same training step (TrainingBenchmark) on the same table;
 #   6. prints a table of rows/s, steps/s, peak memory and ratios (also written to WORK/results.md).
 # Steps 3-5 run once per OpenMP thread setting in BENCH_THREADS ("default": OMP_NUM_THREADS unset,
 # ND4J then uses all cores in every calling thread; "1": OMP_NUM_THREADS=1).
@@ -201,7 +201,7 @@ rm -f "$LOGS/score-rates.txt" "$LOGS/inference-best.txt"
     echo "| $threads | $rows | $(ratio "$rate" "$best") | $(ratio "$e2e" "$best") | $(ratio "$cheapest" "$cpu_per_mrow") |"
   done <"$LOGS/score-rates.txt"
   echo
-  echo "### Training: jobs/train.sh (parameter averaging, local[2]) vs plain network.fit in one JVM"
+  echo "### Training: jobs/train.sh (parameter averaging, local[2]) vs the same training step in one JVM (TrainingBenchmark)"
   echo
   echo "| OMP threads | train steps | Spark fit steps/s (median, epochs 2..$TRAIN_EPOCHS) | Spark epoch loop steps/s (incl. evaluation, all epochs) | Spark wall s, CPU % | single-JVM fit steps/s (median of $((TRAIN_EPOCHS - 1))) | single-JVM CPU % | Spark fit / single JVM |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
