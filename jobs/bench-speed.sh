@@ -20,6 +20,7 @@
 #   BENCH_INFER_CALLS       forward passes of a [256, 8, 50] batch per inference measurement (default 5)
 #   BENCH_THREADS           OMP_NUM_THREADS of both sides (default 1, one per Spark task as jobs/launch.sh)
 #   BENCH_WORKLOADS         default A,B
+#   BENCH_MODES             train, infer or both (default train,infer)
 #   BENCH_IMPLS             Java implementations: lstm (fused, trained by the fast step), lstm-fit (fused, fit), dl4j-lstm (default lstm,dl4j-lstm)
 #   BENCH_VECTOR            1 (default): vector gate math (jobs/launch.sh adds --add-modules
 #                           jdk.incubator.vector); 0: scalar gate math (-Dsparklstm.vector=false)
@@ -36,6 +37,7 @@ TRAIN_BATCHES="${BENCH_TRAIN_BATCHES:-40}"
 INFER_CALLS="${BENCH_INFER_CALLS:-5}"
 THREADS="${BENCH_THREADS:-1}"
 WORKLOADS="${BENCH_WORKLOADS:-A,B}"
+MODES="${BENCH_MODES:-train,infer}"
 IMPLS="${BENCH_IMPLS:-lstm,dl4j-lstm}"
 VECTOR="${BENCH_VECTOR:-1}"
 WORK="${BENCH_DIR:-$(mktemp -d /tmp/spark-lstm-speed.XXXXXX)}"
@@ -88,7 +90,7 @@ run_java() { # run_java ROUND
   echo "$(date -u +%T) round $1: Java (load $(load1))" >&2
   echo "java-$1 load_before=$(load1)" >>"$LOGS/load.txt"
   if ! SPARK_LSTM_NO_SUBMIT=1 SPARK_LSTM_DRIVER_MEMORY=4g SPARK_LSTM_JAVA_OPTS="$opts" \
-      "$ROOT/jobs/launch.sh" dev.sparklstm.bench.LstmSpeedBenchmark --impls "$IMPLS" --workloads "$WORKLOADS" \
+      "$ROOT/jobs/launch.sh" dev.sparklstm.bench.LstmSpeedBenchmark --impls "$IMPLS" --workloads "$WORKLOADS" --modes "$MODES" \
       --warmup "$WARMUP" --repeats "$REPEATS" --train-batches "$TRAIN_BATCHES" --infer-calls "$INFER_CALLS" \
       >"$log" 2>&1; then
     echo "bench-speed.sh: the Java benchmark failed; last lines of $log:" >&2
@@ -105,7 +107,7 @@ run_python() { # run_python ROUND
   # LD_LIBRARY_PATH wins over the libblas.so.3 alternative (which may point at another BLAS) for
   # this process only; the system's alternatives are left alone.
   if ! LD_LIBRARY_PATH="$OPENBLAS_OPENMP_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-      "$PYTHON" "$ROOT/jobs/lstm_speed.py" --workloads "$WORKLOADS" --warmup "$WARMUP" --repeats "$REPEATS" \
+      "$PYTHON" "$ROOT/jobs/lstm_speed.py" --workloads "$WORKLOADS" --modes "$MODES" --warmup "$WARMUP" --repeats "$REPEATS" \
       --train-batches "$TRAIN_BATCHES" --infer-calls "$INFER_CALLS" --threads "$THREADS" >"$log" 2>&1; then
     echo "bench-speed.sh: the PyTorch benchmark failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
@@ -217,7 +219,7 @@ fi
 
 install_pytorch
 echo "bench-speed.sh: logs in $LOGS" >&2
-echo "Command: jobs/bench-speed.sh (rounds $ROUNDS, warm-up $WARMUP, repeats $REPEATS, train batches" \
+echo "Command: jobs/bench-speed.sh (workloads $WORKLOADS, modes $MODES, impls $IMPLS, rounds $ROUNDS, warm-up $WARMUP, repeats $REPEATS, train batches" \
   "$TRAIN_BATCHES, inference calls $INFER_CALLS, OMP_NUM_THREADS=$THREADS, vector gate math $VECTOR," \
   "OPENBLAS_CORETYPE=${BENCH_OPENBLAS_CORETYPE:-auto}; started $(date -u +%FT%TZ))" >"$LOGS/command.txt"
 : >"$LOGS/load.txt"
