@@ -24,7 +24,9 @@
 #   BENCH_IMPLS             Java implementations: lstm (fused, trained by the fast step), lstm-fit (fused, fit), dl4j-lstm (default lstm,dl4j-lstm)
 #   BENCH_VECTOR            1 (default): vector gate math (jobs/launch.sh adds --add-modules
 #                           jdk.incubator.vector); 0: scalar gate math (-Dsparklstm.vector=false)
-#   BENCH_OPENBLAS_CORETYPE OPENBLAS_CORETYPE for both sides (default: unset, OpenBLAS detects the CPU)
+#   BENCH_OPENBLAS_CORETYPE OPENBLAS_CORETYPE for both sides (default: unset, OpenBLAS detects the CPU
+#                           on both sides; the Java side then runs with SPARK_LSTM_OPENBLAS_CORETYPE=none
+#                           so that jobs/launch.sh's own choice does not favour one side)
 #   BENCH_DIR               work directory for logs (default: a new /tmp/spark-lstm-speed.XXXXXX)
 #   BENCH_REPORT_ONLY=1     only print the table again from the logs in BENCH_DIR
 set -euo pipefail
@@ -51,8 +53,10 @@ mkdir -p "$LOGS"
 export OMP_NUM_THREADS="$THREADS"
 # OpenBLAS prints the kernel set it chose ("Core: Haswell"): recorded for both sides.
 export OPENBLAS_VERBOSE=2
+JAVA_CORE_CHOICE=none
 if [[ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]]; then
   export OPENBLAS_CORETYPE="$BENCH_OPENBLAS_CORETYPE"
+  JAVA_CORE_CHOICE=auto
 fi
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -89,7 +93,10 @@ run_java() { # run_java ROUND
   fi
   echo "$(date -u +%T) round $1: Java (load $(load1))" >&2
   echo "java-$1 load_before=$(load1)" >>"$LOGS/load.txt"
+  # Both sides get the same OpenBLAS kernel choice: BENCH_OPENBLAS_CORETYPE (exported above, kept
+  # by the launcher's auto) or OpenBLAS's own detection (none: the launcher adds nothing).
   if ! SPARK_LSTM_NO_SUBMIT=1 SPARK_LSTM_DRIVER_MEMORY=4g SPARK_LSTM_JAVA_OPTS="$opts" \
+      SPARK_LSTM_OPENBLAS_CORETYPE="$JAVA_CORE_CHOICE" \
       "$ROOT/jobs/launch.sh" dev.sparklstm.bench.LstmSpeedBenchmark --impls "$IMPLS" --workloads "$WORKLOADS" --modes "$MODES" \
       --warmup "$WARMUP" --repeats "$REPEATS" --train-batches "$TRAIN_BATCHES" --infer-calls "$INFER_CALLS" \
       >"$log" 2>&1; then

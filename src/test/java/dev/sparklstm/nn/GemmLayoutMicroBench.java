@@ -67,6 +67,14 @@ public final class GemmLayoutMicroBench {
             x.position(0);
             out.position(0);
         }));
+        cases.add(new Case("fwd rec^T TN m=64 n=4H k=H x10 (gates [B,4H])", 2.0 * G * ROWS * H, () -> {
+            for (int t = 0; t < T; t++) {
+                cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, B, G, H, 1f, x.position((long) t * B * H), H, w, H,
+                        1f, out.position((long) t * B * G), B);
+            }
+            x.position(0);
+            out.position(0);
+        }));
         // Backward recurrent step, dh_t += RW dZ_{t+1}, T calls.
         cases.add(new Case("bwd rec NN m=H n=64 k=4H x10 (now)", 2.0 * G * ROWS * H, () -> {
             for (int t = 0; t < T; t++) {
@@ -80,6 +88,14 @@ public final class GemmLayoutMicroBench {
             for (int t = 0; t < T; t++) {
                 cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, H, B, G, 1f, wt, G, z.position((long) t * B * G), G,
                         1f, out.position((long) t * B * H), H);
+            }
+            z.position(0);
+            out.position(0);
+        }));
+        cases.add(new Case("bwd rec^T NT m=64 n=H k=4H x10 (gates [B,4H])", 2.0 * G * ROWS * H, () -> {
+            for (int t = 0; t < T; t++) {
+                cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, B, H, G, 1f, z.position((long) t * B * G), B, w, H,
+                        1f, out.position((long) t * B * H), B);
             }
             z.position(0);
             out.position(0);
