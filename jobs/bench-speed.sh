@@ -20,10 +20,13 @@
 #   BENCH_INFER_CALLS       forward passes of a [256, 8, 50] batch per inference measurement (default 5)
 #   BENCH_THREADS           OMP_NUM_THREADS of both sides (default 1, one per Spark task as jobs/launch.sh)
 #   BENCH_WORKLOADS         default A,B
+#   BENCH_MODES             train, infer or both (default train,infer)
 #   BENCH_IMPLS             Java implementations: lstm (fused, trained by the fast step), lstm-fit (fused, fit), dl4j-lstm (default lstm,dl4j-lstm)
 #   BENCH_VECTOR            1 (default): vector gate math (jobs/launch.sh adds --add-modules
 #                           jdk.incubator.vector); 0: scalar gate math (-Dsparklstm.vector=false)
-#   BENCH_OPENBLAS_CORETYPE OPENBLAS_CORETYPE for both sides (default: unset, OpenBLAS detects the CPU)
+#   BENCH_OPENBLAS_CORETYPE OPENBLAS_CORETYPE for both sides (default: unset, OpenBLAS detects the CPU
+#                           on both sides; the Java side then runs with SPARK_LSTM_OPENBLAS_CORETYPE=none
+#                           so that jobs/launch.sh's own choice does not favour one side)
 #   BENCH_DIR               work directory for logs (default: a new /tmp/spark-lstm-speed.XXXXXX)
 #   BENCH_REPORT_ONLY=1     only print the table again from the logs in BENCH_DIR
 set -euo pipefail
@@ -36,6 +39,7 @@ TRAIN_BATCHES="${BENCH_TRAIN_BATCHES:-40}"
 INFER_CALLS="${BENCH_INFER_CALLS:-5}"
 THREADS="${BENCH_THREADS:-1}"
 WORKLOADS="${BENCH_WORKLOADS:-A,B}"
+MODES="${BENCH_MODES:-train,infer}"
 IMPLS="${BENCH_IMPLS:-lstm,dl4j-lstm}"
 VECTOR="${BENCH_VECTOR:-1}"
 WORK="${BENCH_DIR:-$(mktemp -d /tmp/spark-lstm-speed.XXXXXX)}"
@@ -49,8 +53,10 @@ mkdir -p "$LOGS"
 export OMP_NUM_THREADS="$THREADS"
 # OpenBLAS prints the kernel set it chose ("Core: Haswell"): recorded for both sides.
 export OPENBLAS_VERBOSE=2
+JAVA_CORE_CHOICE=none
 if [[ -n "${BENCH_OPENBLAS_CORETYPE:-}" ]]; then
   export OPENBLAS_CORETYPE="$BENCH_OPENBLAS_CORETYPE"
+  JAVA_CORE_CHOICE=auto
 fi
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -87,8 +93,11 @@ run_java() { # run_java ROUND
   fi
   echo "$(date -u +%T) round $1: Java (load $(load1))" >&2
   echo "java-$1 load_before=$(load1)" >>"$LOGS/load.txt"
+  # Both sides get the same OpenBLAS kernel choice: BENCH_OPENBLAS_CORETYPE (exported above, kept
+  # by the launcher's auto) or OpenBLAS's own detection (none: the launcher adds nothing).
   if ! SPARK_LSTM_NO_SUBMIT=1 SPARK_LSTM_DRIVER_MEMORY=4g SPARK_LSTM_JAVA_OPTS="$opts" \
-      "$ROOT/jobs/launch.sh" dev.sparklstm.bench.LstmSpeedBenchmark --impls "$IMPLS" --workloads "$WORKLOADS" \
+      SPARK_LSTM_OPENBLAS_CORETYPE="$JAVA_CORE_CHOICE" \
+      "$ROOT/jobs/launch.sh" dev.sparklstm.bench.LstmSpeedBenchmark --impls "$IMPLS" --workloads "$WORKLOADS" --modes "$MODES" \
       --warmup "$WARMUP" --repeats "$REPEATS" --train-batches "$TRAIN_BATCHES" --infer-calls "$INFER_CALLS" \
       >"$log" 2>&1; then
     echo "bench-speed.sh: the Java benchmark failed; last lines of $log:" >&2
@@ -105,7 +114,7 @@ run_python() { # run_python ROUND
   # LD_LIBRARY_PATH wins over the libblas.so.3 alternative (which may point at another BLAS) for
   # this process only; the system's alternatives are left alone.
   if ! LD_LIBRARY_PATH="$OPENBLAS_OPENMP_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-      "$PYTHON" "$ROOT/jobs/lstm_speed.py" --workloads "$WORKLOADS" --warmup "$WARMUP" --repeats "$REPEATS" \
+      "$PYTHON" "$ROOT/jobs/lstm_speed.py" --workloads "$WORKLOADS" --modes "$MODES" --warmup "$WARMUP" --repeats "$REPEATS" \
       --train-batches "$TRAIN_BATCHES" --infer-calls "$INFER_CALLS" --threads "$THREADS" >"$log" 2>&1; then
     echo "bench-speed.sh: the PyTorch benchmark failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
@@ -217,7 +226,7 @@ fi
 
 install_pytorch
 echo "bench-speed.sh: logs in $LOGS" >&2
-echo "Command: jobs/bench-speed.sh (rounds $ROUNDS, warm-up $WARMUP, repeats $REPEATS, train batches" \
+echo "Command: jobs/bench-speed.sh (workloads $WORKLOADS, modes $MODES, impls $IMPLS, rounds $ROUNDS, warm-up $WARMUP, repeats $REPEATS, train batches" \
   "$TRAIN_BATCHES, inference calls $INFER_CALLS, OMP_NUM_THREADS=$THREADS, vector gate math $VECTOR," \
   "OPENBLAS_CORETYPE=${BENCH_OPENBLAS_CORETYPE:-auto}; started $(date -u +%FT%TZ))" >"$LOGS/command.txt"
 : >"$LOGS/load.txt"

@@ -23,13 +23,24 @@
 #   - spark.executor.memoryOverhead=OFFHEAP+512m (and spark.driver.memoryOverhead in cluster mode),
 #     so the resource manager counts ND4J's off-heap memory, JVM metaspace and threads;
 #   - spark.executorEnv.OMP_NUM_THREADS=OMP_NUM_THREADS (default 1: one native thread per task;
-#     Spark already runs one task per executor core, so an executor's native threads = its cores).
+#     Spark already runs one task per executor core, so an executor's native threads = its cores);
+#   - OPENBLAS_CORETYPE (OpenBLAS's kernel set) as SPARK_LSTM_OPENBLAS_CORETYPE says (below).
 #
 # Environment:
 #   SPARK_LSTM_DRIVER_MEMORY  driver heap when --driver-memory is not given (default 4g)
 #   SPARK_LSTM_OFFHEAP        ND4J off-heap limit per executor (default 2g)
 #   SPARK_LSTM_DRIVER_OFFHEAP ND4J off-heap limit of the driver (default: the driver memory)
 #   SPARK_LSTM_JAVA_OPTS      extra JVM options for the driver and the executors
+#   SPARK_LSTM_OPENBLAS_CORETYPE  auto (default), none, or an OpenBLAS core name such as SkylakeX:
+#                             - a core name: OPENBLAS_CORETYPE for the driver and the executors
+#                               (spark.executorEnv); every machine's CPU must support it (an
+#                               AVX-512 core on a CPU without AVX-512 dies with SIGILL);
+#                             - none: never set (OpenBLAS detects each machine's CPU itself);
+#                             - auto: an OPENBLAS_CORETYPE already in the environment is kept and
+#                               passed to the executors too; else SkylakeX for this JVM only when
+#                               this machine is an AMD CPU of family 25 or later (Zen 4, Zen 5)
+#                               with the AVX-512 subsets those kernels use, where OpenBLAS 0.3.19
+#                               picks its AVX2 kernels; executors are left to detect.
 #   SPARK_LSTM_JOB_JAR        use this job jar as it is (never build)
 #   SPARK_LSTM_NO_SUBMIT=1    use plain java even when spark-submit is on the PATH
 #   SPARK_LSTM_DRY_RUN=1      print the command (one argument per line) instead of running it
@@ -133,6 +144,43 @@ VECTOR_MODULE="$(sed -n 's:.*<vector.module>\(.*\)</vector.module>.*:\1:p' "$ROO
 # OMP_NUM_THREADS yourself (to spark.task.cpus when a task gets more than one core).
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
+# OpenBLAS kernel set. ND4J's OpenBLAS (0.3.19, JavaCPP's build, also what the fused LSTM calls)
+# picks its kernels from the CPU models it knows, and on AMD CPUs with AVX-512 it picks AVX2 ones:
+# "Zen" (Haswell kernels) on Zen 4 (family 25), "Haswell" on Zen 5 (family 26). The AVX-512
+# "SkylakeX" kernels (OPENBLAS_CORETYPE=SkylakeX) trained workload A about 1.5x faster on a Zen 4
+# and B as fast (issue 8, side by side), and about doubled 1024^3 sgemm on a Zen 5, whose AVX-512
+# units are full width. OpenBLAS reads the variable once, when the library loads: it must be in
+# the JVM's environment (spark.executorEnv for executors).
+has_avx512_for_skylakex() { # true if this CPU is AMD family >= 25 with avx512 f, cd, bw, dq and vl
+  local info="${SPARK_LSTM_CPUINFO:-/proc/cpuinfo}" vendor family flags f
+  [[ -r "$info" ]] || return 1
+  vendor="$(sed -n 's/^vendor_id[[:space:]]*: *//p' "$info" | head -n 1)"
+  family="$(sed -n 's/^cpu family[[:space:]]*: *//p' "$info" | head -n 1)"
+  flags=" $(sed -n 's/^flags[[:space:]]*: *//p' "$info" | head -n 1) "
+  [[ "$vendor" == AuthenticAMD && "$family" =~ ^[0-9]+$ ]] && ((family >= 25)) || return 1
+  for f in avx512f avx512cd avx512bw avx512dq avx512vl; do
+    [[ "$flags" == *" $f "* ]] || return 1
+  done
+}
+OPENBLAS_CORE_CHOICE="${SPARK_LSTM_OPENBLAS_CORETYPE:-auto}"
+EXECUTOR_CORETYPE=""
+case "$OPENBLAS_CORE_CHOICE" in
+  none) unset OPENBLAS_CORETYPE ;;
+  auto)
+    if [[ -n "${OPENBLAS_CORETYPE:-}" ]]; then
+      EXECUTOR_CORETYPE="$OPENBLAS_CORETYPE"
+    elif has_avx512_for_skylakex; then
+      export OPENBLAS_CORETYPE=SkylakeX
+    fi
+    ;;
+  *)
+    [[ "$OPENBLAS_CORE_CHOICE" =~ ^[A-Za-z0-9_]+$ ]] \
+      || die "SPARK_LSTM_OPENBLAS_CORETYPE must be auto, none or an OpenBLAS core name, got '$OPENBLAS_CORE_CHOICE'"
+    export OPENBLAS_CORETYPE="$OPENBLAS_CORE_CHOICE"
+    EXECUTOR_CORETYPE="$OPENBLAS_CORE_CHOICE"
+    ;;
+esac
+
 # ND4J allocates outside the heap through JavaCPP, which refuses (OutOfMemoryError) past maxbytes
 # of its own allocations or maxphysicalbytes of the whole process (heap included).
 # Executors: SPARK_LSTM_OFFHEAP (default 2g), counted in spark.executor.memoryOverhead. The driver
@@ -168,14 +216,24 @@ add_conf spark.executor.extraJavaOptions "$EXECUTOR_OPTS"
 add_conf spark.driver.extraJavaOptions "$DRIVER_OPTS"
 add_conf spark.executor.memoryOverhead "${OVERHEAD_MIB}m"
 add_conf spark.executorEnv.OMP_NUM_THREADS "$OMP_NUM_THREADS"
+if [[ -n "$EXECUTOR_CORETYPE" ]]; then
+  add_conf spark.executorEnv.OPENBLAS_CORETYPE "$EXECUTOR_CORETYPE"
+fi
 if [[ "$DEPLOY_MODE" == cluster ]]; then
   add_conf spark.driver.memoryOverhead "${DRIVER_OVERHEAD_MIB}m"
   add_conf spark.driverEnv.OMP_NUM_THREADS "$OMP_NUM_THREADS"
   add_conf spark.yarn.appMasterEnv.OMP_NUM_THREADS "$OMP_NUM_THREADS"
+  if [[ -n "$EXECUTOR_CORETYPE" ]]; then
+    add_conf spark.driverEnv.OPENBLAS_CORETYPE "$EXECUTOR_CORETYPE"
+    add_conf spark.yarn.appMasterEnv.OPENBLAS_CORETYPE "$EXECUTOR_CORETYPE"
+  fi
 fi
 
 run() {
   if [[ "${SPARK_LSTM_DRY_RUN:-0}" == "1" ]]; then
+    if [[ -n "${OPENBLAS_CORETYPE:-}" ]]; then
+      echo "# environment: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE" >&2
+    fi
     printf '%s\n' "$@"
     exit 0
   fi

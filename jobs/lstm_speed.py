@@ -189,10 +189,16 @@ def main(argv):
     for rep in range(args.warmup + args.repeats):
         for k in range(len(figures)):
             f = figures[(k + rep) % len(figures)]
+            wall, cpu = time.perf_counter(), time.thread_time()
             rate = f.action()
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
             if rep >= args.warmup:
                 f.samples.append(rate)
                 print(line("SAMPLE", f.fields(rep=rep - args.warmup + 1, value=f"{rate:.1f}")), flush=True)
+                # The same rate per second of this thread's CPU time: less sensitive to other
+                # processes on a loaded machine (with one BLAS thread all the work runs here).
+                print(line("CPUSAMPLE", f.fields(rep=rep - args.warmup + 1, value=f"{rate * wall / cpu:.1f}",
+                                                 cpu_share=f"{cpu / wall:.2f}")), flush=True)
             else:
                 print(line("WARMUP", f.fields(value=f"{rate:.1f}")), flush=True)
     for f in figures:

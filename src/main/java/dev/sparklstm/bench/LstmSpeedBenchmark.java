@@ -49,6 +49,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * several runs.
  */
 public final class LstmSpeedBenchmark {
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
     private static final String USAGE = """
             Usage: LstmSpeedBenchmark [options]
             Times training and inference of issue 8's LSTM workloads (A: hidden 32, B: hidden 256) for each
@@ -139,11 +141,20 @@ public final class LstmSpeedBenchmark {
             // Rotate the order each repetition so that no implementation always runs first.
             for (int k = 0; k < figures.size(); k++) {
                 Figure figure = figures.get((k + rep) % figures.size());
+                long wall = System.nanoTime();
+                long cpu = THREADS.getCurrentThreadCpuTime();
                 double rate = figure.measure();
+                wall = System.nanoTime() - wall;
+                cpu = THREADS.getCurrentThreadCpuTime() - cpu;
                 if (timed) {
                     figure.samples.add(rate);
                     System.out.println(line("SAMPLE", figure.fields(ordered("rep",
                             String.valueOf(rep - warmup + 1), "value", fmt(rate)))));
+                    // The same rate per second of this thread's CPU time: less sensitive to other
+                    // processes on a loaded machine (with one BLAS thread all the work runs here).
+                    System.out.println(line("CPUSAMPLE", figure.fields(ordered("rep",
+                            String.valueOf(rep - warmup + 1), "value", fmt(rate * wall / cpu),
+                            "cpu_share", String.format(Locale.ROOT, "%.2f", (double) cpu / wall)))));
                 } else {
                     System.out.println(line("WARMUP", figure.fields(ordered("value", fmt(rate)))));
                 }

@@ -354,12 +354,7 @@ final class FloatLstmKernel implements LstmKernel {
             biasSum = new float[gates4];
         }
         java.util.Arrays.fill(biasSum, 0f);
-        for (int r = 0; r < rows; r++) {
-            int base = r * gates4;
-            for (int k = 0; k < gates4; k++) {
-                biasSum[k] += zb.getFloat((base + k) << 2);
-            }
-        }
+        gates.addRows(zb, (int) rows, gates4, biasSum);
         for (int k = 0; k < gates4; k++) {
             dest.putFloat((int) ((offset + k) << 2), biasSum[k]);
         }

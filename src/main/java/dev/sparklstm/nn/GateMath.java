@@ -3,9 +3,10 @@ package dev.sparklstm.nn;
 import java.nio.ByteBuffer;
 
 /**
- * Element-wise LSTM gate math for one row (one example at one step) of a fused float32 LSTM.
- * Buffers are native-order direct byte buffers over the layer's native working memory; all
- * offsets count floats, not bytes. Gate blocks along the 4H axis are in DL4J's order
+ * Element-wise LSTM gate math for one row (one example at one step) of a fused float32 LSTM, and
+ * the other element-wise loops of {@link FastTrainer}'s step (bias-gradient sums, Adam), which
+ * are long enough to gain from vectors too. Buffers are native-order direct byte buffers over the
+ * layer's native working memory or the network's flat views; all offsets count floats, not bytes. Gate blocks along the 4H axis are in DL4J's order
  * <b>[g, f, o, i]</b> (cell candidate, forget, output, input gate).
  *
  * <p>Two implementations: {@link ScalarGateMath} everywhere, and a Vector API one where the
@@ -31,6 +32,24 @@ public interface GateMath {
      */
     void backwardRow(ByteBuffer z, int zOff, ByteBuffer dh, int dhOff, float[] carry, int carryOff,
                      ByteBuffer cPrev, int cPrevOff, ByteBuffer tc, int tcOff, int hidden);
+
+    /**
+     * Adds rows {@code 0..rows-1} of {@code z} (each {@code width} floats, from element 0) into
+     * {@code sums[0..width-1]}, row after row: the bias gradient as column sums of the
+     * pre-activation gradients. Both implementations add in the same order (same rounding).
+     */
+    void addRows(ByteBuffer z, int rows, int width, float[] sums);
+
+    /**
+     * Adam on {@code params[start, start+length)} with gradients at the same offsets in
+     * {@code grads}, moments m at {@code state[mAt..]} and v at {@code state[vAt..]}, then
+     * {@code params -= update}, per element in float exactly as libnd4j's adamUpdater computes it:
+     * {@code m = beta1 m + g (1-beta1)}, {@code v = beta2 v + g g (1-beta2)},
+     * {@code update = m stepSize / (sqrt(v) + epsilon)} (see {@link Updates#adam}). The vector
+     * path uses the same operations in the same order, so both give identical bits.
+     */
+    void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
+              float beta1, float beta2, float stepSize, float epsilon);
 
     /** A short name for logs and tests. */
     String name();

@@ -56,6 +56,31 @@ public final class ScalarGateMath implements GateMath {
     }
 
     @Override
+    public void addRows(ByteBuffer z, int rows, int width, float[] sums) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * width;
+            for (int k = 0; k < width; k++) {
+                sums[k] += z.getFloat((base + k) << 2);
+            }
+        }
+    }
+
+    @Override
+    public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
+                     float beta1, float beta2, float stepSize, float epsilon) {
+        for (int i = 0; i < length; i++) {
+            int gi = (start + i) << 2;
+            float grad = grads.getFloat(gi);
+            float m = beta1 * state.getFloat((mAt + i) << 2) + grad * (1f - beta1);
+            float v = beta2 * state.getFloat((vAt + i) << 2) + grad * grad * (1f - beta2);
+            state.putFloat((mAt + i) << 2, m);
+            state.putFloat((vAt + i) << 2, v);
+            float update = m * stepSize / ((float) Math.sqrt(v) + epsilon);
+            params.putFloat(gi, params.getFloat(gi) - update);
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

@@ -67,12 +67,14 @@ final class Updates {
      * it in float: {@code m = b1 m + (1-b1) g}, {@code v = b2 v + (1-b2) g^2},
      * {@code update = m * lr sqrt(1 - b2^(t+1)) / (1 - b1^(t+1)) / (sqrt(v) + eps)} with t the
      * iteration count before this step. The state of a block is m then v, each as long as the block.
+     * The element loop is {@link GateMath#adam} (vectorized where the Vector API is present).
      */
     static void adam(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, NativeBuffer state, int iteration,
                      int epoch) {
         ByteBuffer g = grads.bytes();
         ByteBuffer p = params.bytes();
         ByteBuffer s = state.bytes();
+        GateMath math = GateMath.get();
         for (TrainingPlan.AdamBlock block : plan.blocks()) {
             Adam adam = block.adam();
             float lr = (float) adam.getLearningRate(iteration, epoch);
@@ -88,17 +90,7 @@ final class Updates {
             int start = (int) block.start();
             int length = (int) (block.end() - block.start());
             int mAt = (int) block.state();
-            int vAt = mAt + length;
-            for (int i = 0; i < length; i++) {
-                int gi = (start + i) << 2;
-                float grad = g.getFloat(gi);
-                float m = beta1 * s.getFloat((mAt + i) << 2) + grad * (1f - beta1);
-                float v = beta2 * s.getFloat((vAt + i) << 2) + grad * grad * (1f - beta2);
-                s.putFloat((mAt + i) << 2, m);
-                s.putFloat((vAt + i) << 2, v);
-                float update = m * stepSize / ((float) Math.sqrt(v) + epsilon);
-                p.putFloat(gi, p.getFloat(gi) - update);
-            }
+            math.adam(p, g, s, start, length, mAt, mAt + length, beta1, beta2, stepSize, epsilon);
         }
     }
 }

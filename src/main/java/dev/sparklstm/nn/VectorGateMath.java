@@ -35,6 +35,7 @@ final class VectorGateMath implements GateMath {
     /** Cephes' expf polynomial for e^r on [-ln2/2, ln2/2]: 1 + r + r^2 (P0 r^5 + ... + P5). */
     static final float[] EXP_POLY = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
         1.6666665459e-1f, 5.0000001201e-1f};
+    private static final ScalarGateMath SCALAR = new ScalarGateMath();
 
     @Override
     public void forwardRow(ByteBuffer z, int zOff, float[] bias, ByteBuffer cPrev, int cPrevOff, ByteBuffer c,
@@ -89,6 +90,47 @@ final class VectorGateMath implements GateMath {
         }
         if (bound < hidden) {
             tailBackward(z, zOff, dh, dhOff, carry, carryOff, cPrev, cPrevOff, tc, tcOff, hidden, bound);
+        }
+    }
+
+    @Override
+    public void addRows(ByteBuffer z, int rows, int width, float[] sums) {
+        int bound = S.loopBound(width);
+        for (int r = 0; r < rows; r++) {
+            int base = r * width;
+            for (int k = 0; k < bound; k += S.length()) {
+                FloatVector.fromArray(S, sums, k).add(FloatVector.fromByteBuffer(S, z, (base + k) << 2, ORDER))
+                        .intoArray(sums, k);
+            }
+            for (int k = bound; k < width; k++) {
+                sums[k] += z.getFloat((base + k) << 2);
+            }
+        }
+    }
+
+    @Override
+    public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
+                     float beta1, float beta2, float stepSize, float epsilon) {
+        int bound = S.loopBound(length);
+        float oneMinusBeta1 = 1f - beta1;
+        float oneMinusBeta2 = 1f - beta2;
+        for (int i = 0; i < bound; i += S.length()) {
+            int gi = (start + i) << 2;
+            int mi = (mAt + i) << 2;
+            int vi = (vAt + i) << 2;
+            FloatVector grad = FloatVector.fromByteBuffer(S, grads, gi, ORDER);
+            // Same operations in the same order as the scalar loop (no fused multiply-add).
+            FloatVector m = FloatVector.fromByteBuffer(S, state, mi, ORDER).mul(beta1).add(grad.mul(oneMinusBeta1));
+            FloatVector v = FloatVector.fromByteBuffer(S, state, vi, ORDER).mul(beta2)
+                    .add(grad.mul(grad).mul(oneMinusBeta2));
+            m.intoByteBuffer(state, mi, ORDER);
+            v.intoByteBuffer(state, vi, ORDER);
+            FloatVector update = m.mul(stepSize).div(v.lanewise(VectorOperators.SQRT).add(epsilon));
+            FloatVector.fromByteBuffer(S, params, gi, ORDER).sub(update).intoByteBuffer(params, gi, ORDER);
+        }
+        if (bound < length) {
+            SCALAR.adam(params, grads, state, start + bound, length - bound, mAt + bound, vAt + bound, beta1, beta2,
+                    stepSize, epsilon);
         }
     }
 

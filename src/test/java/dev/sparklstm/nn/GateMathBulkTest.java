@@ -1,0 +1,109 @@
+package dev.sparklstm.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bulk loops of {@link GateMath} (bias-gradient row sums, Adam): the vector path gives the
+ * same bits as the scalar one (same operations in the same order), and the scalar one matches the
+ * formulas written out in double. Lengths leave a scalar tail after the vector loop, and offsets
+ * are not multiples of the vector length, as in a network's flat views.
+ */
+class GateMathBulkTest {
+    private static final int ROWS = 7;
+    private static final int WIDTH = 4 * 37;
+
+    @Test
+    void addRowsVectorEqualsScalarAndTheSum() {
+        GateMath vector = GateMathProvider.vectorOrNull();
+        assertNotNull(vector, "surefire's argLine adds jdk.incubator.vector");
+        Random random = new Random(3);
+        ByteBuffer z = buffer(ROWS * WIDTH);
+        for (int k = 0; k < ROWS * WIDTH; k++) {
+            z.putFloat(k << 2, (float) random.nextGaussian());
+        }
+        float[] scalarSums = new float[WIDTH];
+        float[] vectorSums = new float[WIDTH];
+        scalarSums[5] = 2f;   // adds to what is there
+        vectorSums[5] = 2f;
+        new ScalarGateMath().addRows(z, ROWS, WIDTH, scalarSums);
+        vector.addRows(z, ROWS, WIDTH, vectorSums);
+        for (int k = 0; k < WIDTH; k++) {
+            double expected = k == 5 ? 2 : 0;
+            for (int r = 0; r < ROWS; r++) {
+                expected += z.getFloat((r * WIDTH + k) << 2);
+            }
+            assertEquals(expected, scalarSums[k], 1e-5, "sum " + k);
+            assertEquals(Float.floatToIntBits(scalarSums[k]), Float.floatToIntBits(vectorSums[k]), "bits of sum " + k);
+        }
+    }
+
+    @Test
+    void adamVectorEqualsScalarAndTheFormula() {
+        GateMath vector = GateMathProvider.vectorOrNull();
+        assertNotNull(vector);
+        int length = 101;
+        int start = 3;
+        int mAt = 11;
+        int vAt = mAt + length;
+        Random random = new Random(4);
+        ByteBuffer params = buffer(start + length + 2);
+        ByteBuffer grads = buffer(start + length + 2);
+        ByteBuffer state = buffer(vAt + length);
+        for (int i = 0; i < start + length + 2; i++) {
+            params.putFloat(i << 2, (float) random.nextGaussian());
+            grads.putFloat(i << 2, (float) (random.nextGaussian() * 0.1));
+        }
+        for (int i = 0; i < length; i++) {
+            state.putFloat((mAt + i) << 2, (float) (random.nextGaussian() * 0.01));
+            state.putFloat((vAt + i) << 2, (float) (random.nextDouble() * 1e-3));
+        }
+        ByteBuffer p2 = copy(params);
+        ByteBuffer s2 = copy(state);
+        ByteBuffer p0 = copy(params);
+        ByteBuffer s0 = copy(state);
+        float beta1 = 0.9f;
+        float beta2 = 0.999f;
+        float stepSize = 1e-3f;
+        float epsilon = 1e-8f;
+        new ScalarGateMath().adam(params, grads, state, start, length, mAt, vAt, beta1, beta2, stepSize, epsilon);
+        vector.adam(p2, grads, s2, start, length, mAt, vAt, beta1, beta2, stepSize, epsilon);
+        for (int i = 0; i < start + length + 2; i++) {
+            assertEquals(Float.floatToIntBits(params.getFloat(i << 2)), Float.floatToIntBits(p2.getFloat(i << 2)),
+                    "bits of param " + i);
+        }
+        for (int i = 0; i < vAt + length; i++) {
+            assertEquals(Float.floatToIntBits(state.getFloat(i << 2)), Float.floatToIntBits(s2.getFloat(i << 2)),
+                    "bits of state " + i);
+        }
+        for (int i = 0; i < length; i++) {
+            double g = grads.getFloat((start + i) << 2);
+            double m = beta1 * (double) s0.getFloat((mAt + i) << 2) + (1 - beta1) * g;
+            double v = beta2 * (double) s0.getFloat((vAt + i) << 2) + (1 - beta2) * g * g;
+            double p = p0.getFloat((start + i) << 2) - m * stepSize / (Math.sqrt(v) + epsilon);
+            assertEquals(m, state.getFloat((mAt + i) << 2), 1e-8, "m " + i);
+            assertEquals(v, state.getFloat((vAt + i) << 2), 1e-9, "v " + i);
+            assertEquals(p, params.getFloat((start + i) << 2), 1e-6, "param " + i);
+        }
+        // Outside the range nothing moves.
+        assertEquals(p0.getFloat(0), params.getFloat(0));
+        assertEquals(p0.getFloat((start + length) << 2), params.getFloat((start + length) << 2));
+    }
+
+    private static ByteBuffer buffer(int floats) {
+        return ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder());
+    }
+
+    private static ByteBuffer copy(ByteBuffer b) {
+        ByteBuffer c = buffer(b.capacity() / 4);
+        for (int i = 0; i < b.capacity(); i += 4) {
+            c.putFloat(i, b.getFloat(i));
+        }
+        return c;
+    }
+}
