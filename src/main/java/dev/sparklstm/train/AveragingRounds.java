@@ -1,5 +1,6 @@
 package dev.sparklstm.train;
 
+import dev.sparklstm.sequence.DataSetCodec;
 import java.io.Serializable;
 import java.util.Iterator;
 import java.util.Random;
@@ -83,10 +84,11 @@ final class AveragingRounds {
             order[j] = swap;
         }
         Broadcast<int[]> permutation = JavaSparkContext.fromSparkContext(data.context()).broadcast(order);
-        JavaPairRDD<Integer, DataSet> keyed = JavaPairRDD.fromJavaRDD(
+        JavaPairRDD<Integer, byte[]> keyed = JavaPairRDD.fromJavaRDD(
                 data.mapPartitionsWithIndex(new SlotFn(offsets, permutation), true));
+        // Shuffled as DataSetCodec bytes: ND4J's own serialization writes float by float.
         JavaRDD<DataSet> slotted = keyed.repartitionAndSortWithinPartitions(new RoundPartitioner(rounds, workers))
-                .values();
+                .values().map(DataSetCodec::decode);
         return new AveragingRounds(slotted, rounds, workers, total, permutation);
     }
 
@@ -156,9 +158,9 @@ final class AveragingRounds {
         }
     }
 
-    /** Keys each minibatch with its slot: the permuted position of its index in the whole RDD. */
+    /** Keys each minibatch (encoded) with its slot: the permuted position of its index in the whole RDD. */
     private static final class SlotFn
-            implements Function2<Integer, Iterator<DataSet>, Iterator<Tuple2<Integer, DataSet>>> {
+            implements Function2<Integer, Iterator<DataSet>, Iterator<Tuple2<Integer, byte[]>>> {
         private static final long serialVersionUID = 1L;
         private final long[] offsets;
         private final Broadcast<int[]> permutation;
@@ -169,7 +171,7 @@ final class AveragingRounds {
         }
 
         @Override
-        public Iterator<Tuple2<Integer, DataSet>> call(Integer partition, Iterator<DataSet> minibatches) {
+        public Iterator<Tuple2<Integer, byte[]>> call(Integer partition, Iterator<DataSet> minibatches) {
             int[] order = permutation.value();
             long first = offsets[partition];
             long end = partition + 1 < offsets.length ? offsets[partition + 1] : order.length;
@@ -182,14 +184,14 @@ final class AveragingRounds {
                 }
 
                 @Override
-                public Tuple2<Integer, DataSet> next() {
+                public Tuple2<Integer, byte[]> next() {
                     DataSet next = minibatches.next();
                     if (index >= end) {
                         // The counts came from an earlier pass over the same persisted RDD.
                         throw new IllegalStateException("partition " + partition + " holds more minibatches than the "
                                 + (end - first) + " counted before the epoch");
                     }
-                    return new Tuple2<>(order[(int) index++], next);
+                    return new Tuple2<>(order[(int) index++], DataSetCodec.encode(next));
                 }
             };
         }
