@@ -1,0 +1,54 @@
+package dev.sparklstm.nn;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Layout changes between DL4J's NCW arrays ([batch, size, steps]) and the fused kernels' rows
+ * (row {@code t*batch + e} holds example e at step t, {@code width} values), in plain Java over
+ * native-order buffers. ND4J's strided {@code assign} did the same work at a third of the fused
+ * layer's inference time (BENCHMARKS.md, "Where the fused layer's time goes"). Offsets count
+ * floats.
+ */
+final class RowLayout {
+    /** Examples per block of the transpose: the block's writes are contiguous, its reads stay in cache. */
+    private static final int BLOCK = 16;
+
+    private RowLayout() {
+    }
+
+    /** NCW input [batch, width, steps] (any strides) into rows: {@code dest[(t*batch+e)*width + k] = src[e, k, t]}. */
+    static void fromNcw(StridedFloats src, int batch, int width, int steps, ByteBuffer dest) {
+        int rowStride = batch * width;
+        for (int e = 0; e < batch; e++) {
+            for (int k = 0; k < width; k++) {
+                int to = e * width + k;
+                for (int t = 0; t < steps; t++) {
+                    dest.putFloat((to + t * rowStride) << 2, src.get(e, k, t));
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [steps*batch, width] from element {@code srcOffset} into DL4J's 'f'-order activations
+     * [batch, width, steps] ({@code dest[e + k*batch + t*batch*width]}) from element {@code
+     * destOffset}: per step a transpose of a [batch, width] block, done in blocks of examples.
+     */
+    static void toNcwF(ByteBuffer src, long srcOffset, int batch, int width, int steps, ByteBuffer dest,
+                       long destOffset) {
+        int block = batch * width;
+        for (int t = 0; t < steps; t++) {
+            int from = (int) (srcOffset + (long) t * block);
+            int to = (int) (destOffset + (long) t * block);
+            for (int e0 = 0; e0 < batch; e0 += BLOCK) {
+                int e1 = Math.min(batch, e0 + BLOCK);
+                for (int k = 0; k < width; k++) {
+                    int column = to + k * batch;
+                    for (int e = e0; e < e1; e++) {
+                        dest.putFloat((column + e) << 2, src.getFloat((from + e * width + k) << 2));
+                    }
+                }
+            }
+        }
+    }
+}
