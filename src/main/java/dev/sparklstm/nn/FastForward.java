@@ -8,9 +8,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The inference forward pass of a supported network without ND4J on the hot path: the fused
- * kernels ({@link FloatLstmKernel#forwardFlat}) read the weights in place from the network's flat
- * parameter view, the output layer is one GEMM over all rows plus bias and softmax or identity in
+ * The inference forward pass of a supported network without ND4J on the hot path: the LSTM
+ * layers ({@link FloatLstmForward}, the fused kernel's forward without what training keeps) read
+ * the weights in place from the network's flat parameter view, the output layer is one GEMM over all rows plus bias and softmax or identity in
  * Java ({@link OutputForward}), and the result goes straight into the caller's array in the C order
  * of DL4J's output shape. {@link #output(INDArray, INDArray, float[])} computes what {@code
  * network.output(features, false, featureMask, null)} returns (tested to 1e-5):
@@ -37,7 +37,7 @@ public final class FastForward {
 
     private final MultiLayerNetwork network;
     private final TrainingPlan plan;
-    private final FloatLstmKernel[] kernels;
+    private final FloatLstmForward[] kernels;
     private final OutputForward outputLayer;
     private final NativeBuffer result = new NativeBuffer(TYPE);
     private NativeBuffer params;
@@ -53,9 +53,9 @@ public final class FastForward {
     private FastForward(MultiLayerNetwork network, TrainingPlan plan, GateMath gates) {
         this.network = network;
         this.plan = plan;
-        kernels = new FloatLstmKernel[plan.lstms.size()];
+        kernels = new FloatLstmForward[plan.lstms.size()];
         for (int i = 0; i < kernels.length; i++) {
-            kernels[i] = new FloatLstmKernel(gates);
+            kernels[i] = new FloatLstmForward(gates);
         }
         outputLayer = new OutputForward(plan);
     }
@@ -110,7 +110,7 @@ public final class FastForward {
         // Only the LSTM under LastTimeStep sees the feature mask in DL4J's output(); with per-step
         // output the mask has no effect there (FastForwardTest checks both against DL4J).
         forward(features, batch, steps, plan.perSequence ? rowMask : null, false);
-        FloatLstmKernel top = kernels[kernels.length - 1];
+        FloatLstmForward top = kernels[kernels.length - 1];
         if (plan.perSequence) {
             outputLayer.perSequence(params, top.outputRows(), top.outputRowsOffset(), batch, lastStep, dest);
         } else {
@@ -153,7 +153,7 @@ public final class FastForward {
         }
         forward(features, batch, steps, null, carry);
         streamBatch = batch;
-        FloatLstmKernel top = kernels[kernels.length - 1];
+        FloatLstmForward top = kernels[kernels.length - 1];
         if (plan.perSequence) {
             if (lastStep.length < batch) {
                 lastStep = new int[batch];
@@ -181,8 +181,13 @@ public final class FastForward {
             NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();
             long sourceOffset = l == 0 ? 0 : kernels[l - 1].outputRowsOffset();
             float[] mask = l == kernels.length - 1 ? topMask : null;
-            kernels[l].forwardFlat(batch, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(), layer.b(),
-                    source, sourceOffset, carry, mask);
+            if (carry) {
+                kernels[l].carryState();
+            } else {
+                kernels[l].clearState();
+            }
+            kernels[l].forward(batch, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(), layer.b(),
+                    source, sourceOffset, mask);
         }
     }
 
