@@ -112,9 +112,9 @@ public final class FastForward {
         forward(features, batch, steps, plan.perSequence ? rowMask : null, false);
         FloatLstmForward top = kernels[kernels.length - 1];
         if (plan.perSequence) {
-            outputLayer.perSequence(params, top.outputRows(), top.outputRowsOffset(), batch, lastStep, dest);
+            outputLayer.perSequence(params, top, batch, lastStep, dest);
         } else {
-            outputLayer.perStep(params, top.outputRows(), top.outputRowsOffset(), batch, steps, dest);
+            outputLayer.perStep(params, top, batch, steps, dest);
         }
     }
 
@@ -159,9 +159,9 @@ public final class FastForward {
                 lastStep = new int[batch];
             }
             Arrays.fill(lastStep, 0, batch, steps - 1);
-            outputLayer.perSequence(params, top.outputRows(), top.outputRowsOffset(), batch, lastStep, dest);
+            outputLayer.perSequence(params, top, batch, lastStep, dest);
         } else {
-            outputLayer.perStep(params, top.outputRows(), top.outputRowsOffset(), batch, steps, dest);
+            outputLayer.perStep(params, top, batch, steps, dest);
         }
     }
 
@@ -174,12 +174,14 @@ public final class FastForward {
     private void forward(INDArray features, int batch, int steps, float[] topMask, boolean carry) {
         bindParams();
         TrainingPlan.Lstm first = plan.lstms.get(0);
-        NativeBuffer x = kernels[0].inputRows(batch, steps, first.nIn());
-        RowLayout.fromNcw(new StridedFloats(features), batch, first.nIn(), steps, x.bytes());
+        NativeBuffer x = kernels[0].inputRows(batch, steps, first.nIn(), first.hidden());
+        RowLayout.fromNcw(new StridedFloats(features), batch, first.nIn(), steps, x.bytes(),
+                first.nIn() + first.hidden());
         for (int l = 0; l < kernels.length; l++) {
             TrainingPlan.Lstm layer = plan.lstms.get(l);
             NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();
             long sourceOffset = l == 0 ? 0 : kernels[l - 1].outputRowsOffset();
+            int sourceStride = l == 0 ? 0 : kernels[l - 1].outputRowStride();
             float[] mask = l == kernels.length - 1 ? topMask : null;
             if (carry) {
                 kernels[l].carryState();
@@ -187,7 +189,7 @@ public final class FastForward {
                 kernels[l].clearState();
             }
             kernels[l].forward(batch, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(), layer.b(),
-                    source, sourceOffset, mask);
+                    source, sourceOffset, sourceStride, mask);
         }
     }
 

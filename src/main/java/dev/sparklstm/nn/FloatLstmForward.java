@@ -11,26 +11,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The inference-only forward of one float32 LSTM layer (for {@link FastForward} and {@link
- * FusedLstmLayer} outside training): the same equations, parameters, gate order and row layout
- * as {@link FloatLstmKernel}, but it keeps nothing for a backward pass, so its working set stays
- * in cache. Per step it computes {@code Z_t = W^T x_t + RW^T h_{t-1}} (two GEMMs into one
- * [4H, batch] block that the gate math reads right away) instead of one input projection over all
- * steps: with 8 inputs that big projection was a third of workload A's inference, bound by
- * writing and re-reading a [T*batch, 4H] buffer larger than the cache. Cell states alternate
- * between two blocks; only the outputs h of every step are kept, as rows [(steps+1)*batch,
- * hidden] with the initial state in block 0.
- *
- * <p>State: zero, carried from this layer's previous forward ({@link #carryState}), or given
+ * FusedLstmLayer} outside training): the equations, parameters and gate order of {@link
+ * FloatLstmKernel}, without what a backward pass needs, laid out for small shapes:
+ * <ul>
+ *   <li>Row {@code (t, e)} of the buffer {@code xh} holds {@code [x_t ; h_{t-1}]} of example e
+ *       (width K = nIn + H), so each step is <em>one</em> GEMM {@code Z_t = [W; RW]^T xh_t} with
+ *       K = nIn + H into a [4H, batch] block that the gate math reads while it is in cache. The
+ *       training kernel's layout (one input projection over all steps, then a recurrent GEMM per
+ *       step) spent half of workload A's inference in GEMMs with K = 8 and a [T*batch, 4H]
+ *       buffer larger than the cache.</li>
+ *   <li>The gate math writes h_t straight into row {@code (t+1, e)}, so the outputs are rows
+ *       {@code t*batch + e} at {@link #outputRowsOffset()} with stride {@link #outputRowStride()};
+ *       cell states alternate between two blocks.</li>
+ *   <li>{@code [W; RW]} is copied from the parameters at every forward ((nIn + H) * 4H values,
+ *       small next to the forward), so parameter changes are always seen.</li>
+ * </ul>
+ * State: zero, carried from this layer's previous forward ({@link #carryState}), or given
  * ({@link #setState}). Not thread-safe; buffers only grow.
  */
 final class FloatLstmForward {
     private static final DataType TYPE = DataType.FLOAT;
     private final GateMath gates;
-    private final NativeBuffer x = new NativeBuffer(TYPE);
+    private final NativeBuffer xh = new NativeBuffer(TYPE);
+    private final NativeBuffer weights = new NativeBuffer(TYPE);
     private final NativeBuffer z = new NativeBuffer(TYPE);
     private final NativeBuffer c = new NativeBuffer(TYPE);
     private final NativeBuffer tc = new NativeBuffer(TYPE);
-    private final NativeBuffer h = new NativeBuffer(TYPE);
     private float[] bias = new float[0];
     /** The initial state of the next forward when {@link #stateBatch} is not -1, [batch, hidden] each. */
     private float[] h0 = new float[0];
@@ -38,16 +44,21 @@ final class FloatLstmForward {
     private int stateBatch = -1;
     private int batch;
     private int steps;
+    private int inputs;
     private int hidden;
 
     FloatLstmForward(GateMath gates) {
         this.gates = gates;
     }
 
-    /** This layer's own input buffer for {@link #forward} with a null source: [steps*batch, inputs], row t*batch+e. */
-    NativeBuffer inputRows(int batchSize, int segmentSteps, int inputs) {
-        x.ensure((long) batchSize * segmentSteps * inputs);
-        return x;
+    /**
+     * Makes room for a forward of this shape and returns the buffer its input goes into, for
+     * {@link #forward} with a null source: row t*batch+e at element {@code (t*batch+e) * (inputs
+     * + hiddenSize)}, {@code inputs} values each.
+     */
+    NativeBuffer inputRows(int batchSize, int segmentSteps, int inputCount, int hiddenSize) {
+        xh.ensure(((long) segmentSteps + 1) * batchSize * (inputCount + hiddenSize));
+        return xh;
     }
 
     /** The next forward starts from a zero state. */
@@ -62,13 +73,16 @@ final class FloatLstmForward {
         }
         int n = batch * hidden;
         ensureState(n);
-        ByteBuffer hb = h.bytes();
+        ByteBuffer xb = xh.bytes();
         ByteBuffer cb = c.bytes();
-        int hLast = steps * n;
+        int width = inputs + hidden;
         int cLast = (steps & 1) * n;
-        for (int k = 0; k < n; k++) {
-            h0[k] = hb.getFloat((hLast + k) << 2);
-            c0[k] = cb.getFloat((cLast + k) << 2);
+        for (int e = 0; e < batch; e++) {
+            int from = (steps * batch + e) * width + inputs;
+            for (int j = 0; j < hidden; j++) {
+                h0[e * hidden + j] = xb.getFloat((from + j) << 2);
+                c0[e * hidden + j] = cb.getFloat((cLast + e * hidden + j) << 2);
+            }
         }
         stateBatch = batch;
     }
@@ -76,11 +90,10 @@ final class FloatLstmForward {
     /** The next forward starts from {@code hPrev}, {@code cPrev} [batch, hidden] (any strides). */
     void setState(INDArray hPrev, INDArray cPrev) {
         int b = (int) hPrev.size(0);
-        int n = (int) (b * hPrev.size(1));
-        ensureState(n);
+        int width = (int) hPrev.size(1);
+        ensureState(b * width);
         StridedFloats hs = new StridedFloats(hPrev);
         StridedFloats cs = new StridedFloats(cPrev);
-        int width = (int) hPrev.size(1);
         for (int e = 0; e < b; e++) {
             for (int j = 0; j < width; j++) {
                 h0[e * width + j] = hs.get(e, j);
@@ -91,84 +104,106 @@ final class FloatLstmForward {
     }
 
     /**
-     * Runs the layer over {@code segmentSteps} steps: weights read in place from {@code params} at
-     * the element offsets of W [nIn, 4H], RW [H, 4H] and b ('f' order, DL4J's layout); input rows
-     * [steps*batch, nIn] from {@code source} at {@code sourceOffset}, or from {@link #inputRows}
-     * when {@code source} is null. {@code rowMask} (by row t*batch+e, or null) scales h and c at
-     * each step, as DL4J's LSTM does with a layer mask.
+     * Runs the layer over {@code segmentSteps} steps: weights read from {@code params} at the
+     * element offsets of W [nIn, 4H], RW [H, 4H] and b ('f' order, DL4J's layout); input rows
+     * t*batch+e from {@code source} at {@code sourceOffset + row * sourceStride}, or, when {@code
+     * source} is null, already in {@link #inputRows}. {@code rowMask} (by row, or null) scales h
+     * and c at each step, as DL4J's LSTM does with a layer mask.
      */
-    void forward(int batchSize, int segmentSteps, int inputs, int hiddenSize, NativeBuffer params, long wOff,
-                 long rwOff, long bOff, NativeBuffer source, long sourceOffset, float[] rowMask) {
+    void forward(int batchSize, int segmentSteps, int inputCount, int hiddenSize, NativeBuffer params, long wOff,
+                 long rwOff, long bOff, NativeBuffer source, long sourceOffset, int sourceStride, float[] rowMask) {
         boolean hasState = stateBatch >= 0;
-        if (hasState && (stateBatch != batchSize || h0.length < batchSize * hiddenSize)) {
+        if (hasState && stateBatch != batchSize) {
             throw new IllegalStateException("LSTM forward: the initial state has batch size " + stateBatch
                     + ", the input " + batchSize);
         }
         batch = batchSize;
         steps = segmentSteps;
+        inputs = inputCount;
         hidden = hiddenSize;
+        int width = inputs + hidden;
         int gates4 = 4 * hidden;
         int n = batch * hidden;
+        inputRows(batch, steps, inputs, hidden);
         z.ensure((long) batch * gates4);
         c.ensure(2L * n);
         tc.ensure(n);
-        h.ensure(((long) steps + 1) * n);
-        if (bias.length != gates4) {
-            bias = new float[gates4];
+        ByteBuffer xb = xh.bytes();
+        if (source != null) {
+            ByteBuffer sb = source.bytes();
+            for (int r = 0; r < steps * batch; r++) {
+                xb.put(r * width << 2, sb, (int) (sourceOffset + (long) r * sourceStride) << 2, inputs << 2);
+            }
         }
-        ByteBuffer pb = params.bytes();
-        for (int k = 0; k < gates4; k++) {
-            bias[k] = pb.getFloat((int) ((bOff + k) << 2));
-        }
-        ByteBuffer hb = h.bytes();
+        loadWeights(params, wOff, rwOff, bOff);
         ByteBuffer cb = c.bytes();
-        for (int k = 0; k < n; k++) {
-            hb.putFloat(k << 2, hasState ? h0[k] : 0f);
-            cb.putFloat(k << 2, hasState ? c0[k] : 0f);
+        for (int e = 0; e < batch; e++) {
+            for (int j = 0; j < hidden; j++) {
+                int k = e * hidden + j;
+                xb.putFloat((e * width + inputs + j) << 2, hasState ? h0[k] : 0f);
+                cb.putFloat(k << 2, hasState ? c0[k] : 0f);
+            }
         }
-        NativeBuffer in = source == null ? x : source;
-        long inOffset = source == null ? 0 : sourceOffset;
         ByteBuffer zb = z.bytes();
         ByteBuffer tcb = tc.bytes();
         for (int t = 0; t < steps; t++) {
-            cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, batch, inputs, 1f, params.floatsAt(wOff), inputs,
-                    in.floatsAt(inOffset + (long) t * batch * inputs), inputs, 0f, z.floatsAt(0), gates4);
-            if (t > 0 || hasState) {
-                cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, batch, hidden, 1f, params.floatsAt(rwOff),
-                        hidden, h.floatsAt((long) t * n), hidden, 1f, z.floatsAt(0), gates4);
-            }
+            cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, batch, width, 1f, weights.floatsAt(0), width,
+                    xh.floatsAt((long) t * batch * width), width, 0f, z.floatsAt(0), gates4);
             int cPrev = (t & 1) * n;
             int cNext = n - cPrev;
-            int hNext = (t + 1) * n;
             for (int e = 0; e < batch; e++) {
                 int s = e * hidden;
-                gates.forwardRow(zb, e * gates4, bias, cb, cPrev + s, cb, cNext + s, tcb, s, hb, hNext + s, hidden);
+                int hAt = ((t + 1) * batch + e) * width + inputs;
+                gates.forwardRow(zb, e * gates4, bias, cb, cPrev + s, cb, cNext + s, tcb, s, xb, hAt, hidden);
                 float m = rowMask == null ? 1f : rowMask[t * batch + e];
                 if (m != 1f) {
                     for (int j = 0; j < hidden; j++) {
-                        int hAt = (hNext + s + j) << 2;
-                        int cAt = (cNext + s + j) << 2;
-                        hb.putFloat(hAt, hb.getFloat(hAt) * m);
-                        cb.putFloat(cAt, cb.getFloat(cAt) * m);
+                        xb.putFloat((hAt + j) << 2, xb.getFloat((hAt + j) << 2) * m);
+                        cb.putFloat((cNext + s + j) << 2, cb.getFloat((cNext + s + j) << 2) * m);
                     }
                 }
             }
         }
     }
 
-    /** The outputs of the last forward as rows [steps*batch, hidden] from {@link #outputRowsOffset()}. */
-    NativeBuffer outputRows() {
-        return h;
+    /** Copies W and RW into {@link #weights} as one [nIn + H, 4H] column-major matrix, and the bias. */
+    private void loadWeights(NativeBuffer params, long wOff, long rwOff, long bOff) {
+        int width = inputs + hidden;
+        int gates4 = 4 * hidden;
+        weights.ensure((long) width * gates4);
+        ByteBuffer wb = weights.bytes();
+        ByteBuffer pb = params.bytes();
+        for (int k = 0; k < gates4; k++) {
+            wb.put(k * width << 2, pb, (int) (wOff + (long) k * inputs) << 2, inputs << 2);
+            wb.put((k * width + inputs) << 2, pb, (int) (rwOff + (long) k * hidden) << 2, hidden << 2);
+        }
+        if (bias.length != gates4) {
+            bias = new float[gates4];
+        }
+        for (int k = 0; k < gates4; k++) {
+            bias[k] = pb.getFloat((int) ((bOff + k) << 2));
+        }
     }
 
-    /** Element offset of the first output row in {@link #outputRows()} (block 0 holds the initial state). */
+    /** The outputs of the last forward: row t*batch+e at {@link #outputRowsOffset()} + row * {@link #outputRowStride()}. */
+    NativeBuffer outputRows() {
+        return xh;
+    }
+
+    /** Element offset of output row 0 (example 0 at step 0) in {@link #outputRows()}. */
     long outputRowsOffset() {
-        return (long) batch * hidden;
+        return (long) batch * (inputs + hidden) + inputs;
+    }
+
+    /** Elements from one output row to the next. */
+    int outputRowStride() {
+        return inputs + hidden;
     }
 
     /** The output at the last step of the last forward, [batch, hidden] (a view of working memory: copy it). */
     INDArray lastOutput() {
-        return h.view((long) steps * batch * hidden, batch, hidden);
+        int width = inputs + hidden;
+        return xh.view((long) steps * batch * width + inputs, new long[] {batch, hidden}, new long[] {width, 1});
     }
 
     /** The cell state at the last step of the last forward, [batch, hidden] (a view: copy it). */

@@ -134,6 +134,11 @@ final class NativeBuffer {
         return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), viewOffset + offset, 'c', type);
     }
 
+    /** A view of {@code shape} with the given element strides, starting at element {@code offset} (no copy). */
+    INDArray view(long offset, long[] shape, long[] strides) {
+        return Nd4j.create(array.data(), shape, strides, viewOffset + offset, 'c', type);
+    }
+
     /** A Fortran-order view (DL4J's parameter layout) of {@code shape} at element {@code offset}. */
     INDArray viewF(long offset, long... shape) {
         return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'f'), viewOffset + offset, 'f', type);

@@ -29,13 +29,10 @@ final class OutputForward {
         row = new float[plan.outN];
     }
 
-    /**
-     * Per step: {@code h} holds the top LSTM's rows [steps*batch, hidden] from element {@code
-     * hOffset}; writes {@code dest[(e*nOut + k)*steps + t]}.
-     */
-    void perStep(NativeBuffer params, NativeBuffer h, long hOffset, int batch, int steps, float[] dest) {
+    /** Per step, from the top LSTM's output rows; writes {@code dest[(e*nOut + k)*steps + t]}. */
+    void perStep(NativeBuffer params, FloatLstmForward top, int batch, int steps, float[] dest) {
         int rows = steps * batch;
-        project(params, h, hOffset, rows);
+        project(params, top.outputRows(), top.outputRowsOffset(), top.outputRowStride(), rows);
         int nOut = plan.outN;
         ByteBuffer lb = logits.bytes();
         for (int t = 0; t < steps; t++) {
@@ -50,22 +47,18 @@ final class OutputForward {
         }
     }
 
-    /**
-     * Per sequence: the output at step {@code lastStep[e]} of each example e (rows as in {@link
-     * #perStep}); writes {@code dest[e*nOut + k]}.
-     */
-    void perSequence(NativeBuffer params, NativeBuffer h, long hOffset, int batch, int[] lastStep, float[] dest) {
+    /** Per sequence: the output at step {@code lastStep[e]} of each example e; writes {@code dest[e*nOut + k]}. */
+    void perSequence(NativeBuffer params, FloatLstmForward top, int batch, int[] lastStep, float[] dest) {
         int hidden = plan.outIn;
         lastRows.ensure((long) batch * hidden);
-        ByteBuffer from = h.bytes();
+        ByteBuffer from = top.outputRows().bytes();
         ByteBuffer to = lastRows.bytes();
         for (int e = 0; e < batch; e++) {
-            int src = (int) (hOffset + ((long) lastStep[e] * batch + e) * hidden);
-            for (int j = 0; j < hidden; j++) {
-                to.putFloat((e * hidden + j) << 2, from.getFloat((src + j) << 2));
-            }
+            long row = (long) lastStep[e] * batch + e;
+            int src = (int) (top.outputRowsOffset() + row * top.outputRowStride());
+            to.put(e * hidden << 2, from, src << 2, hidden << 2);
         }
-        project(params, lastRows, 0, batch);
+        project(params, lastRows, 0, hidden, batch);
         int nOut = plan.outN;
         ByteBuffer lb = logits.bytes();
         for (int e = 0; e < batch; e++) {
@@ -74,13 +67,13 @@ final class OutputForward {
         }
     }
 
-    /** {@code logits = W^T x} for {@code rows} rows of {@code x}, and the bias read from the parameters. */
-    private void project(NativeBuffer params, NativeBuffer x, long xOffset, int rows) {
+    /** {@code logits = W^T x} for {@code rows} rows of {@code x} ({@code xStride} apart), and the bias. */
+    private void project(NativeBuffer params, NativeBuffer x, long xOffset, int xStride, int rows) {
         int nOut = plan.outN;
         int hidden = plan.outIn;
         logits.ensure((long) rows * nOut);
         cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, nOut, rows, hidden, 1f, params.floatsAt(plan.outW), hidden,
-                x.floatsAt(xOffset), hidden, 0f, logits.floatsAt(0), nOut);
+                x.floatsAt(xOffset), xStride, 0f, logits.floatsAt(0), nOut);
         ByteBuffer pb = params.bytes();
         for (int k = 0; k < nOut; k++) {
             bias[k] = pb.getFloat((int) ((plan.outB + k) << 2));

@@ -16,14 +16,17 @@ final class RowLayout {
     private RowLayout() {
     }
 
-    /** NCW input [batch, width, steps] (any strides) into rows: {@code dest[(t*batch+e)*width + k] = src[e, k, t]}. */
-    static void fromNcw(StridedFloats src, int batch, int width, int steps, ByteBuffer dest) {
-        int rowStride = batch * width;
+    /**
+     * NCW input [batch, width, steps] (any strides) into rows {@code rowStride} apart: {@code
+     * dest[(t*batch+e)*rowStride + k] = src[e, k, t]}.
+     */
+    static void fromNcw(StridedFloats src, int batch, int width, int steps, ByteBuffer dest, int rowStride) {
+        int stepStride = batch * rowStride;
         for (int e = 0; e < batch; e++) {
             for (int k = 0; k < width; k++) {
-                int to = e * width + k;
+                int to = e * rowStride + k;
                 for (int t = 0; t < steps; t++) {
-                    dest.putFloat((to + t * rowStride) << 2, src.get(e, k, t));
+                    dest.putFloat((to + t * stepStride) << 2, src.get(e, k, t));
                 }
             }
         }
