@@ -21,12 +21,12 @@ final class RowLayout {
      * dest[(t*batch+e)*rowStride + k] = src[e, k, t]}.
      */
     static void fromNcw(StridedFloats src, int batch, int width, int steps, ByteBuffer dest, int rowStride) {
-        int stepStride = batch * rowStride;
-        for (int e = 0; e < batch; e++) {
-            for (int k = 0; k < width; k++) {
-                int to = e * rowStride + k;
-                for (int t = 0; t < steps; t++) {
-                    dest.putFloat((to + t * stepStride) << 2, src.get(e, k, t));
+        // Writes in order (the rows may be larger than the cache), reads strided (the input is smaller).
+        for (int t = 0; t < steps; t++) {
+            for (int e = 0; e < batch; e++) {
+                int to = (t * batch + e) * rowStride;
+                for (int k = 0; k < width; k++) {
+                    dest.putFloat((to + k) << 2, src.get(e, k, t));
                 }
             }
         }
