@@ -24,7 +24,8 @@ import org.nd4j.linalg.learning.config.Sgd;
 /**
  * {@link FastForward} against DL4J's own forward: on networks of two stacked fused LSTM layers
  * (sizes 12 and 9, 5 inputs, 3 outputs) with non-trivial random parameters, its output equals
- * {@code network.output(features, false, mask, null)} to 1e-5 at every step and example (padded
+ * {@code network.output(features, false, mask, null)} of that network and of the same network
+ * built with DL4J's LSTM to 1e-5 at every step and example (padded
  * steps included) for per-step softmax, per-step identity (regression with 3 targets) and
  * per-sequence ({@code LastTimeStep}) softmax and identity, with right-padded masks of varied
  * lengths, without a mask, with batch sizes that change from call to call, with the vectorized
@@ -51,6 +52,10 @@ class FastForwardTest {
     })
     void sameAsNetworkOutput(boolean perSequence, boolean classification, String gates, int tbptt) {
         MultiLayerNetwork net = network(tbptt, classification, perSequence, 21);
+        // DL4J's own LSTM with the same parameters: the reference that does not share the fused layer's code.
+        MultiLayerNetwork dl4j = TestNets.network(FastTrainerTest.config(tbptt, GradientNormalization.None,
+                classification, 0, new Adam(0.01), false, false, perSequence));
+        dl4j.setParams(net.params());
         FastForward fast = FastForward.forNetwork(net, gateMath(gates)).orElseThrow(() -> new AssertionError(
                 FastForward.unsupportedReason(net).orElse("?")));
         for (int call = 0; call < LENGTHS.length; call++) {
@@ -61,6 +66,8 @@ class FastForwardTest {
             assertArrayEquals(expected.shape(), actual.shape(), "output shape");
             double diff = TestNets.maxAbsDiff(expected, actual);
             assertTrue(diff < TOLERANCE, "call " + call + ": fast forward differs from network.output by " + diff);
+            double reference = TestNets.maxAbsDiff(dl4j.output(data.getFeatures(), false, mask, null), actual);
+            assertTrue(reference < TOLERANCE, "call " + call + ": fast forward differs from DL4J's LSTM by " + reference);
             float[] values = new float[fast.outputLength((int) data.getFeatures().size(0),
                     (int) data.getFeatures().size(2)) + 2];
             fast.output(data.getFeatures(), mask, values);
