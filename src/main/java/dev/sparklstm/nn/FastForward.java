@@ -1,6 +1,5 @@
 package dev.sparklstm.nn;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Optional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -8,11 +7,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The inference forward pass of a supported network without ND4J on the hot path: the LSTM
- * layers ({@link FloatLstmForward}, the fused kernel's forward without what training keeps) read
- * the weights in place from the network's flat parameter view, the output layer is one GEMM over all rows plus bias and softmax or identity in
- * Java ({@link OutputForward}), and the result goes straight into the caller's array in the C order
- * of DL4J's output shape. {@link #output(INDArray, INDArray, float[])} computes what {@code
+ * The inference forward pass of a supported network without ND4J on the hot path, as {@link
+ * FastTrainer} is for training (ND4J's per-op costs and layout copies made DL4J's {@code output}
+ * slower than PyTorch on small LSTMs). The LSTM layers ({@link FloatLstmForward}: the fused
+ * equations without what a backward pass needs) read the weights from the network's flat
+ * parameter view, the output layer is one GEMM over all rows plus bias and softmax or identity in
+ * Java ({@link OutputForward}), and the result goes straight into the caller's array in the C
+ * order of DL4J's output shape. {@link #output(INDArray, INDArray, float[])} computes what {@code
  * network.output(features, false, featureMask, null)} returns (tested to 1e-5):
  * <ul>
  *   <li>per step ({@code RnnOutputLayer}): [batch, nOut, steps]; the mask changes nothing (DL4J
