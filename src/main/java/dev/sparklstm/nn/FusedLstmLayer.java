@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *       with right padding the real steps are unaffected. The backward ignores the mask, as
  *       DL4J's does.</li>
  *   <li>Outside training (FLOAT) the forward runs {@link FloatLstmForward}, which keeps nothing for
- *       a backward and reads the weights in place; its rows and the training kernel's go into the
+ *       a backward and reads the weights from the parameter view at every call; its rows and the training kernel's go into the
  *       'f'-order activations with a blocked transpose in Java ({@link RowLayout}), not ND4J's
  *       strided {@code assign}.</li>
  *   <li>The backward reuses the last training forward over the same input (DL4J recomputes it).
@@ -170,8 +170,8 @@ public class FusedLstmLayer extends org.deeplearning4j.nn.layers.recurrent.LSTM 
 
     /**
      * The forward outside training: input rows, state and mask into {@link FloatLstmForward}, which
-     * reads the weights in place from this layer's flat parameter view, then its output rows into
-     * the 'f'-order activations {@code out}.
+     * reads the weights from this layer's flat parameter view (no ND4J op), then its output rows
+     * into the 'f'-order activations {@code out}.
      */
     private void forwardInference(INDArray in, INDArray h0, INDArray c0, INDArray out) {
         int batch = (int) in.size(0);
