@@ -21,7 +21,8 @@
 #   BENCH_THREADS           OMP_NUM_THREADS of both sides (default 1, one per Spark task as jobs/launch.sh)
 #   BENCH_WORKLOADS         default A,B
 #   BENCH_MODES             train, infer or both (default train,infer)
-#   BENCH_IMPLS             Java implementations: lstm (fused, trained by the fast step), lstm-fit (fused, fit), dl4j-lstm (default lstm,dl4j-lstm)
+#   BENCH_IMPLS             Java implementations: lstm (fused; fast training step, fast forward), lstm-fit (fused;
+#                           network.fit, network.output), dl4j-lstm (default lstm,dl4j-lstm)
 #   BENCH_VECTOR            1 (default): vector gate math (jobs/launch.sh adds --add-modules
 #                           jdk.incubator.vector); 0: scalar gate math (-Dsparklstm.vector=false)
 #   BENCH_OPENBLAS_CORETYPE OPENBLAS_CORETYPE for both sides (default: unset, OpenBLAS detects the CPU

@@ -7,7 +7,8 @@
 #      collection); score.partitions is left at 0 (automatic: at most 500,000 rows per partition),
 #      and the largest table is also scored with score.partitions=2, the fixed default of earlier
 #      versions, to show that memory follows the rows per partition;
-#   4. times plain DL4J output() on in-memory minibatches of the same shape (InferenceBenchmark);
+#   4. times the scoring forward (the fast forward, else DL4J output()) and DL4J output() on in-memory
+#      minibatches of the same shape (InferenceBenchmark);
 #   5. trains with jobs/train.sh and in one JVM with the same training step (TrainingBenchmark) on the same table;
 #   6. prints a table of rows/s, steps/s, peak memory and ratios (also written to WORK/results.md).
 # Steps 3-5 run once per OpenMP thread setting in BENCH_THREADS ("default": OMP_NUM_THREADS unset,

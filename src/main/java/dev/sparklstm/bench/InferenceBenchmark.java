@@ -2,6 +2,7 @@ package dev.sparklstm.bench;
 
 import dev.sparklstm.io.ModelDirectory;
 import dev.sparklstm.model.ModelFiles;
+import dev.sparklstm.nn.FastForward;
 import dev.sparklstm.samples.SampleGenerator;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.MinibatchBuilder;
@@ -22,15 +23,17 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Pure inference throughput of a trained model: plain DL4J {@code output(features, false, mask,
- * null)} on minibatches held in memory, of the shape the scoring job uses ({@code score.batch-size}
- * sequences of generated sensor data per minibatch). It is the ceiling for the scoring job's
- * rows/s: the job adds reading, grouping, encoding, row conversion and writing.
+ * Pure inference throughput of a trained model: the forward pass the scoring job runs (the
+ * project's {@link FastForward} when it supports the network, else DL4J's {@code output(features,
+ * false, mask, null)}) on minibatches held in memory, of the shape the scoring job uses ({@code
+ * score.batch-size} sequences of generated sensor data per minibatch). It is the ceiling for the
+ * scoring job's rows/s: the job adds reading, grouping, encoding, row conversion and writing.
  *
- * <p>Two figures per thread count: {@code output} times the forward pass alone on prebuilt
- * minibatches; {@code encode+output+copy} also builds each minibatch from {@link SequenceRecord}s
- * and copies the output to a Java array, which is everything the scorer does per minibatch
- * except turning the values into Spark rows. With more than one thread each thread has its own
+ * <p>Three figures per thread count: {@code output} times that forward pass alone on prebuilt
+ * minibatches, into a Java array; {@code encode+output+copy} also builds each minibatch from
+ * {@link SequenceRecord}s (with DL4J's forward it also copies the output to a Java array), which
+ * is everything the scorer does per minibatch except turning the values into Spark rows; {@code
+ * dl4j-output} times DL4J's {@code output} for comparison. With more than one thread each thread has its own
  * clone of the network, like the scoring job's concurrent tasks. Each figure also gets the
  * process CPU time it used per million rows, which depends much less than rows/s on what else runs
  * on the machine.
@@ -38,7 +41,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class InferenceBenchmark {
     private static final String USAGE = """
             Usage: InferenceBenchmark --model DIR [options]
-            Times plain DL4J output() on in-memory minibatches of generated sensor sequences.
+            Times the scoring job's forward pass (the fast forward, else DL4J's output()) and DL4J's
+            output() on in-memory minibatches of generated sensor sequences.
               --model DIR        model directory written by jobs/train.sh (sensor features)
               --length N         steps per sequence (default 50)
               --batch-size N     sequences per minibatch (default 256, score.batch-size's default)
@@ -85,6 +89,9 @@ public final class InferenceBenchmark {
                 network.numParams(), encoder.inputSize(), encoder.outputSize(), batchSize, encoder.inputSize(), length,
                 batchCount, rowsPerPass, Nd4j.getBackend().getClass().getSimpleName(),
                 Nd4j.getEnvironment().maxThreads());
+        System.out.println("forward of the output figures (as in scoring): " + FastForward.unsupportedReason(network)
+                .map(reason -> "DL4J's output(), the fast forward does not support the model: " + reason)
+                .orElse("the fast forward (dev.sparklstm.nn.FastForward)"));
 
         // Every figure is measured in every round, round after round, so that a change in the
         // machine's load (it is shared) hits all figures alike instead of whichever runs last.
@@ -94,23 +101,24 @@ public final class InferenceBenchmark {
             for (int threads : threadCounts) {
                 List<MultiLayerNetwork> networks = new ArrayList<>();
                 List<MinibatchBuilder> builders = new ArrayList<>();
+                List<ScoringPass> passes = new ArrayList<>();
                 for (int i = 0; i < threads; i++) {
                     networks.add(network.clone());
                     builders.add(new MinibatchBuilder(encoder));
+                    passes.add(new ScoringPass(networks.get(i)));
                 }
                 ExecutorService pool = Executors.newFixedThreadPool(threads);
                 pools.add(pool);
-                figures.add(new Figure("output", threads, pool, (thread, b) -> {
-                    DataSet batch = built.get(b);
-                    networks.get(thread).output(batch.getFeatures(), false, batch.getFeaturesMaskArray(), null);
-                }));
+                figures.add(new Figure("output", threads, pool, (thread, b) -> passes.get(thread).run(built.get(b))));
                 figures.add(new Figure("encode+output+copy", threads, pool, (thread, b) -> {
                     DataSet batch = builders.get(thread).buildUnlabelled(batches.get(b));
-                    INDArray out = networks.get(thread).output(batch.getFeatures(), false,
-                            batch.getFeaturesMaskArray(), null);
-                    if (out.dup('c').data().asFloat().length == 0) {
+                    if (passes.get(thread).run(batch).length == 0) {
                         throw new IllegalStateException("empty output");
                     }
+                }));
+                figures.add(new Figure("dl4j-output", threads, pool, (thread, b) -> {
+                    DataSet batch = built.get(b);
+                    networks.get(thread).output(batch.getFeatures(), false, batch.getFeaturesMaskArray(), null);
                 }));
             }
             for (int round = 0; round < warmup + repeats; round++) {
@@ -185,6 +193,31 @@ public final class InferenceBenchmark {
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
+    }
+
+    /** The scoring job's forward pass of one thread's network, into a Java array (ScoringForward's choice). */
+    private static final class ScoringPass {
+        private final MultiLayerNetwork network;
+        private final FastForward fast;
+        private float[] values = new float[0];
+
+        ScoringPass(MultiLayerNetwork network) {
+            this.network = network;
+            this.fast = FastForward.forNetwork(network).orElse(null);
+        }
+
+        float[] run(DataSet batch) {
+            INDArray features = batch.getFeatures();
+            if (fast == null) {
+                return network.output(features, false, batch.getFeaturesMaskArray(), null).dup('c').data().asFloat();
+            }
+            int n = fast.outputLength((int) features.size(0), (int) features.size(2));
+            if (values.length < n) {
+                values = new float[n];
+            }
+            fast.output(features, batch.getFeaturesMaskArray(), values);
+            return values;
+        }
     }
 
     /** Work on minibatch {@code batch} by thread {@code thread}. */

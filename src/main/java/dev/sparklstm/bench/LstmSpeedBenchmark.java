@@ -6,6 +6,7 @@ import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 
 import dev.sparklstm.config.NetworkSpec;
 import dev.sparklstm.model.NetworkFactory;
+import dev.sparklstm.nn.FastForward;
 import dev.sparklstm.nn.FastTrainer;
 import dev.sparklstm.nn.GateMath;
 import java.util.ArrayList;
@@ -39,7 +40,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@code FastTrainer.fit}, what the training job's workers run), of {@code lstm-fit} and
  * {@code dl4j-lstm} {@code network.fit(DataSet)}, over
  * {@code --train-batches} distinct minibatches (40 = one epoch of the issue's workload); inference
- * times {@code network.output(features)} on a [256, 8, 50] batch. The unit is sequence steps
+ * on a [256, 8, 50] batch times, for {@code lstm}, the fast forward ({@code FastForward.output}
+ * into a Java array, what the scoring job runs) and, for {@code lstm-fit} and {@code dl4j-lstm},
+ * {@code network.output(features)} (the fused layer under DL4J's forward, and DL4J's LSTM). The unit is sequence steps
  * (examples x steps) per second. Every repetition measures every figure once, rotating the order of
  * the implementations, so load changes on a shared machine hit all alike; the medians over the
  * timed repetitions are reported.
@@ -55,8 +58,9 @@ public final class LstmSpeedBenchmark {
             Usage: LstmSpeedBenchmark [options]
             Times training and inference of issue 8's LSTM workloads (A: hidden 32, B: hidden 256) for each
             LSTM implementation, and the sgemm rate of the OpenBLAS the fused layer calls.
-              --impls LIST          implementations, from lstm (fused, fast step), lstm-fit (fused, fit),
-                                    dl4j-lstm (default lstm,dl4j-lstm)
+              --impls LIST          implementations, from lstm (fused; fast training step, fast forward),
+                                    lstm-fit (fused; network.fit, network.output), dl4j-lstm (DL4J's LSTM;
+                                    fit, output) (default lstm,dl4j-lstm)
               --workloads LIST      from A, B (default A,B)
               --modes LIST          from train, infer (default train,infer)
               --warmup N            untimed repetitions first (default 2)
@@ -84,7 +88,10 @@ public final class LstmSpeedBenchmark {
     static final Map<String, Workload> WORKLOADS = Map.of(
             "A", new Workload("A", 32, 16),
             "B", new Workload("B", 256, 64));
-    /** lstm trains with FastTrainer, as the training job's workers do; lstm-fit with network.fit. */
+    /**
+     * lstm trains with FastTrainer and infers with FastForward, as the training and scoring jobs do;
+     * lstm-fit uses network.fit and network.output.
+     */
     static final Map<String, NetworkSpec.Cell> IMPLEMENTATIONS = Map.of(
             "lstm", NetworkSpec.Cell.LSTM,
             "lstm-fit", NetworkSpec.Cell.LSTM,
@@ -265,11 +272,21 @@ public final class LstmSpeedBenchmark {
         static Figure inference(String impl, Workload workload, MultiLayerNetwork network, INDArray features,
                                 int calls) {
             long seqSteps = (long) calls * features.size(0) * features.size(2);
+            Runnable forward;
+            if (impl.equals("lstm")) {
+                FastForward fast = FastForward.forNetwork(network).orElseThrow(() -> new IllegalStateException(
+                        "the fast forward does not support the benchmark network: "
+                                + FastForward.unsupportedReason(network).orElse("?")));
+                float[] out = new float[fast.outputLength((int) features.size(0), (int) features.size(2))];
+                forward = () -> fast.output(features, null, out);
+            } else {
+                forward = () -> network.output(features);
+            }
             return new Figure(key(impl, workload.name(), "infer", "seq_steps_per_s"),
                     LstmFlops.forwardPerSeqStep(INPUTS, workload.layers()), () -> {
                         long start = System.nanoTime();
                         for (int i = 0; i < calls; i++) {
-                            network.output(features);
+                            forward.run();
                         }
                         return seqSteps / ((System.nanoTime() - start) / 1e9);
                     });

@@ -25,6 +25,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *       LSTM layers the feature mask) zeroes output and state at masked steps, as DL4J does;
  *       with right padding the real steps are unaffected. The backward ignores the mask, as
  *       DL4J's does.</li>
+ *   <li>Outside training (FLOAT) the forward runs {@link FloatLstmForward}, which keeps nothing for
+ *       a backward and reads the weights from the parameter view at every call; its rows and the training kernel's go into the
+ *       'f'-order activations with a blocked transpose in Java ({@link RowLayout}), not ND4J's
+ *       strided {@code assign}.</li>
  *   <li>The backward reuses the last training forward over the same input (DL4J recomputes it).
  *       Under truncated BPTT that forward started from the carried state, so the gradient is the
  *       true truncated gradient of each segment; DL4J M2's LSTM recomputes the segment from a
@@ -39,6 +43,13 @@ public class FusedLstmLayer extends org.deeplearning4j.nn.layers.recurrent.LSTM 
     private transient GateMath gateMath = GateMath.get();
     /** The (post-dropout) input of the last training forward held by the kernel, or null. */
     private transient INDArray forwardInput;
+    /** The forward outside training (FLOAT): no ND4J op on its path, nothing kept for a backward. */
+    private transient FloatLstmForward inference;
+    /** {@link #inference}'s view of this layer's parameters, re-bound when DL4J replaces them. */
+    private transient NativeBuffer paramView;
+    private transient float[] maskRows = new float[0];
+    /** True when the last forward ran {@link #inference}: its state is what rnnTimeStep stores. */
+    private transient boolean lastWasInference;
 
     public FusedLstmLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -134,19 +145,81 @@ public class FusedLstmLayer extends org.deeplearning4j.nn.layers.recurrent.LSTM 
             throw new IllegalStateException("fused LSTM layer " + layerId() + ": stored state has batch size "
                     + h0.size(0) + " but the input has " + in.size(0) + " (call rnnClearPreviousState between batches)");
         }
+        INDArray out = workspaceMgr.create(ArrayType.ACTIVATIONS, dataType,
+                new long[] {in.size(0), layerConf().getNOut(), in.size(2)}, 'f');
+        if (!training && dataType == DataType.FLOAT) {
+            forwardInference(in, h0, c0, out);
+            forwardInput = null;
+            return out;
+        }
         LstmKernel k = kernel();
         k.forward(in, h0, c0, maskArray, getParam(LSTMParamInitializer.INPUT_WEIGHT_KEY),
                 getParam(LSTMParamInitializer.RECURRENT_WEIGHT_KEY), getParam(LSTMParamInitializer.BIAS_KEY));
         forwardInput = training ? input : null;
-        INDArray out = workspaceMgr.create(ArrayType.ACTIVATIONS, dataType,
-                new long[] {in.size(0), layerConf().getNOut(), in.size(2)}, 'f');
-        out.assign(k.output());
+        lastWasInference = false;
+        if (k instanceof FloatLstmKernel fk) {
+            // ND4J's strided assign of these rows into the 'f' activations took a third of the
+            // inference time (BENCHMARKS.md); a blocked transpose in Java does it in a few percent.
+            RowLayout.toNcwF(fk.outputRows().bytes(), fk.outputRowsOffset(), (int) layerConf().getNOut(),
+                    (int) in.size(0), (int) layerConf().getNOut(), (int) in.size(2), NativeBuffer.over(out).bytes());
+        } else {
+            out.assign(k.output());
+        }
         return out;
+    }
+
+    /**
+     * The forward outside training: input rows, state and mask into {@link FloatLstmForward}, which
+     * reads the weights from this layer's flat parameter view (no ND4J op), then its output rows
+     * into the 'f'-order activations {@code out}.
+     */
+    private void forwardInference(INDArray in, INDArray h0, INDArray c0, INDArray out) {
+        int batch = (int) in.size(0);
+        int nIn = (int) in.size(1);
+        int steps = (int) in.size(2);
+        int hidden = (int) layerConf().getNOut();
+        if (inference == null) {
+            inference = new FloatLstmForward(gateMath);
+        }
+        if (paramView == null || !paramView.views(paramsFlattened)) {
+            paramView = NativeBuffer.over(paramsFlattened);
+            checkParamView(LSTMParamInitializer.INPUT_WEIGHT_KEY, 0);
+            checkParamView(LSTMParamInitializer.RECURRENT_WEIGHT_KEY, (long) nIn * 4 * hidden);
+            checkParamView(LSTMParamInitializer.BIAS_KEY, (long) (nIn + hidden) * 4 * hidden);
+        }
+        NativeBuffer x = inference.inputRows(batch, steps, nIn, hidden);
+        RowLayout.fromNcw(new StridedFloats(in), batch, nIn, steps, x.bytes(), nIn + hidden);
+        if (h0 != null) {
+            inference.setState(h0, c0);
+        } else {
+            inference.clearState();
+        }
+        float[] mask = null;
+        if (maskArray != null) {
+            maskRows = RowLayout.maskRows(maskArray, batch, steps, maskRows);
+            mask = maskRows;
+        }
+        inference.forward(batch, steps, nIn, hidden, paramView, 0, (long) nIn * 4 * hidden,
+                (long) (nIn + hidden) * 4 * hidden, null, 0, 0, mask);
+        RowLayout.toNcwF(inference.outputRows().bytes(), inference.outputRowsOffset(), inference.outputRowStride(),
+                batch, hidden, steps, NativeBuffer.over(out).bytes());
+        lastWasInference = true;
+    }
+
+    /** W, RW and b are views of the flat parameter vector in that order (LSTMParamInitializer); checked, not assumed. */
+    private void checkParamView(String key, long offset) {
+        INDArray view = getParam(key);
+        long expected = paramsFlattened.data().address() + (paramsFlattened.offset() + offset) * 4;
+        if (view.data().address() + view.offset() * 4 != expected) {
+            paramView = null;
+            throw new IllegalStateException("fused LSTM layer " + layerId() + ": parameter " + key
+                    + " is not at element " + offset + " of the layer's parameter view");
+        }
     }
 
     /** For tests: the float gate math this layer uses (before its first forward); the JVM's choice by default. */
     void useGateMath(GateMath math) {
-        if (kernel != null) {
+        if (kernel != null || inference != null) {
             throw new IllegalStateException("gate math must be chosen before the first forward");
         }
         gateMath = math;
@@ -154,8 +227,10 @@ public class FusedLstmLayer extends org.deeplearning4j.nn.layers.recurrent.LSTM 
 
     private void storeLastState(java.util.Map<String, INDArray> state) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            state.put(STATE_KEY_PREV_ACTIVATION, kernel.lastOutput().dup('c'));
-            state.put(STATE_KEY_PREV_MEMCELL, kernel.lastCell().dup('c'));
+            INDArray h = lastWasInference ? inference.lastOutput() : kernel.lastOutput();
+            INDArray c = lastWasInference ? inference.lastCell() : kernel.lastCell();
+            state.put(STATE_KEY_PREV_ACTIVATION, h.dup('c'));
+            state.put(STATE_KEY_PREV_MEMCELL, c.dup('c'));
         }
     }
 

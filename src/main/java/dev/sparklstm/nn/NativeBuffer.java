@@ -42,13 +42,15 @@ final class NativeBuffer {
 
     /**
      * A buffer over existing contiguous FLOAT memory (a network's flat parameter, gradient or
-     * updater-state view): no copy, reads and writes go to that array. It cannot grow.
+     * updater-state view, or a dense array such as a layer's activations, element k being the k-th
+     * in the array's own order): no copy, reads and writes go to that array. It cannot grow.
      */
     static NativeBuffer over(INDArray flat) {
         if (flat.dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("expected a FLOAT array, got " + flat.dataType());
         }
-        if (!flat.isVector() || flat.elementWiseStride() != 1) {
+        boolean dense = java.util.Arrays.equals(flat.stride(), Nd4j.getStrides(flat.shape(), flat.ordering()));
+        if (!dense && (!flat.isVector() || flat.elementWiseStride() != 1)) {
             throw new IllegalArgumentException("expected a contiguous vector, got shape "
                     + java.util.Arrays.toString(flat.shape()) + " with element-wise stride " + flat.elementWiseStride());
         }
@@ -132,6 +134,11 @@ final class NativeBuffer {
     /** A C-order view of {@code shape} starting at element {@code offset} (no copy). */
     INDArray view(long offset, long... shape) {
         return Nd4j.create(array.data(), shape, Nd4j.getStrides(shape, 'c'), viewOffset + offset, 'c', type);
+    }
+
+    /** A view of {@code shape} with the given element strides, starting at element {@code offset} (no copy). */
+    INDArray view(long offset, long[] shape, long[] strides) {
+        return Nd4j.create(array.data(), shape, strides, viewOffset + offset, 'c', type);
     }
 
     /** A Fortran-order view (DL4J's parameter layout) of {@code shape} at element {@code offset}. */

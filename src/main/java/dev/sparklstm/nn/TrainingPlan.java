@@ -32,7 +32,10 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * What {@link FastTrainer} needs to know about a network, read once from its configuration:
  * layer sizes, where each parameter lives in the flat parameter view, per-layer gradient
  * normalization, L2 terms and the updater blocks (offsets into the flat updater-state view).
- * {@link #of} returns either a plan or the reason the network is not supported.
+ * {@link #of} returns either a plan or the reason the network is not supported. {@link
+ * #forInference} (for {@link FastForward}) checks only what the forward pass depends on: any
+ * updater, regularization, clipping, dropout or listeners are fine there, and its plan has no
+ * clipping, L2 or updater entries.
  */
 final class TrainingPlan {
     /** The supported output layers: softmax with cross-entropy, identity with mean squared error. */
@@ -127,18 +130,28 @@ final class TrainingPlan {
     }
 
     static TrainingPlan of(MultiLayerNetwork network) {
+        return of(network, true);
+    }
+
+    /** The plan of the forward pass alone (no training-only checks); see the class comment. */
+    static TrainingPlan forInference(MultiLayerNetwork network) {
+        return of(network, false);
+    }
+
+    private static TrainingPlan of(MultiLayerNetwork network, boolean training) {
         try {
-            return build(network);
+            return build(network, training);
         } catch (Unsupported e) {
             return new TrainingPlan(e.getMessage());
         }
     }
 
-    private static TrainingPlan build(MultiLayerNetwork network) {
+    private static TrainingPlan build(MultiLayerNetwork network, boolean training) {
         MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
         require(network.params() != null && network.getLayers() != null, "the network is not initialized (call init())");
         require(conf.getDataType() == DataType.FLOAT, "the network is " + conf.getDataType() + ", the fast path is FLOAT only");
-        require(network.getListeners() == null || network.getListeners().isEmpty(), "training listeners are set");
+        require(!training || network.getListeners() == null || network.getListeners().isEmpty(),
+                "training listeners are set");
         Map<Integer, InputPreProcessor> pre = conf.getInputPreProcessors();
         require(pre == null || pre.values().stream().allMatch(p -> p == null), "the network has input preprocessors");
         require(conf.getBackpropType() == BackpropType.Standard || conf.getBackpropType() == BackpropType.TruncatedBPTT,
@@ -160,7 +173,7 @@ final class TrainingPlan {
             boolean last = i == count - 1;
             if (layerConf instanceof LastTimeStep wrapper) {
                 require(i == count - 2, name + ": LastTimeStep must wrap the top LSTM layer");
-                require(tbptt == 0, name + ": LastTimeStep needs full BPTT");
+                require(!training || tbptt == 0, name + ": LastTimeStep needs full BPTT");
                 layerConf = wrapper.getUnderlying();
                 name = "layer " + i + " (LastTimeStep of " + layerConf.getClass().getSimpleName() + ")";
                 perSequence = true;
@@ -176,34 +189,31 @@ final class TrainingPlan {
                         + " RnnOutputLayer (per-step output)");
             }
             BaseLayer base = (BaseLayer) layerConf;
-            require(base.getIDropout() == null, name + ": dropout is not supported");
+            // Weight noise (DropConnect) may apply at inference too; dropout never does.
             require(base.getWeightNoise() == null, name + ": weight noise is not supported");
-            require(base.getConstraints() == null || base.getConstraints().isEmpty(), name + ": constraints are not supported");
-            GradientNormalization norm = base.getGradientNormalization() == null ? GradientNormalization.None
-                    : base.getGradientNormalization();
-            require(norm == GradientNormalization.None || norm == GradientNormalization.ClipL2PerLayer
-                    || norm == GradientNormalization.ClipElementWiseAbsoluteValue, name + ": gradient normalization "
-                    + norm + " is not supported");
             Map<String, INDArray> table = network.getLayer(i).paramTable();
             long start = offset;
+            GradientNormalization norm = base.getGradientNormalization() == null ? GradientNormalization.None
+                    : base.getGradientNormalization();
+            if (training) {
+                require(base.getIDropout() == null, name + ": dropout is not supported");
+                require(base.getConstraints() == null || base.getConstraints().isEmpty(),
+                        name + ": constraints are not supported");
+                require(norm == GradientNormalization.None || norm == GradientNormalization.ClipL2PerLayer
+                        || norm == GradientNormalization.ClipElementWiseAbsoluteValue, name + ": gradient normalization "
+                        + norm + " is not supported");
+            }
             for (Map.Entry<String, INDArray> param : table.entrySet()) {
-                IUpdater updater = base.getUpdaterByParam(param.getKey());
-                require(updater instanceof Adam, name + ": updater " + updater + " for parameter " + param.getKey()
-                        + " is not supported (Adam only)");
-                List<Regularization> regs = base.getRegularizationByParam(param.getKey());
                 long length = param.getValue().length();
-                if (regs != null) {
-                    for (Regularization r : regs) {
-                        require(r instanceof L2Regularization, name + ": regularization " + r + " is not supported (L2 only)");
-                        l2s.add(new L2(offset, offset + length, (L2Regularization) r));
-                    }
+                if (training) {
+                    checkUpdaterAndL2(base, param.getKey(), name, offset, length, l2s);
                 }
                 offset += length;
             }
             if (last) {
                 outW = start;
             }
-            if (norm != GradientNormalization.None) {
+            if (training && norm != GradientNormalization.None) {
                 clips.add(new Clip(start, offset, norm, base.getGradientNormalizationThreshold()));
             }
             if (!last) {
@@ -247,10 +257,10 @@ final class TrainingPlan {
         require(offset == network.params().length(), "parameter count " + network.params().length()
                 + " does not match the layers (" + offset + ")");
 
-        Updater updater = network.getUpdater();
-        require(updater instanceof MultiLayerUpdater, "updater " + updater);
         List<AdamBlock> blocks = new ArrayList<>();
-        for (UpdaterBlock block : ((MultiLayerUpdater) updater).getUpdaterBlocks()) {
+        Updater updater = training ? network.getUpdater() : null;
+        require(!training || updater instanceof MultiLayerUpdater, "updater " + updater);
+        for (UpdaterBlock block : training ? ((MultiLayerUpdater) updater).getUpdaterBlocks() : List.<UpdaterBlock>of()) {
             UpdaterBlock.ParamState first = block.getLayersAndVariablesInBlock().get(0);
             IUpdater config = first.getLayer().getConfig().getUpdaterByParam(first.getParamName());
             require(config instanceof Adam, "updater block " + config + " is not Adam");
@@ -262,6 +272,21 @@ final class TrainingPlan {
         }
         return new TrainingPlan(lstms, (int) out.getNIn(), (int) out.getNOut(), outW, outW + out.getNIn() * out.getNOut(),
                 output, clipEps, clips, l2s, blocks, offset, tbptt, network.conf().isMiniBatch(), perSequence);
+    }
+
+    /** Adam only, and only L2 regularization (added to {@code l2s}), for one parameter of a trained layer. */
+    private static void checkUpdaterAndL2(BaseLayer base, String key, String name, long offset, long length,
+                                          List<L2> l2s) {
+        IUpdater updater = base.getUpdaterByParam(key);
+        require(updater instanceof Adam, name + ": updater " + updater + " for parameter " + key
+                + " is not supported (Adam only)");
+        List<Regularization> regs = base.getRegularizationByParam(key);
+        if (regs != null) {
+            for (Regularization r : regs) {
+                require(r instanceof L2Regularization, name + ": regularization " + r + " is not supported (L2 only)");
+                l2s.add(new L2(offset, offset + length, (L2Regularization) r));
+            }
+        }
     }
 
     /** Checks that the layer's parameter {@code key} is the flat view at {@code offset} (same memory). */

@@ -13,6 +13,12 @@
  * clones with {@code fit} and with the trainer and requires the same parameters, Adam state and
  * counts. {@code TrainingPlan} decides what is supported and says why not.
  *
+ * <p>{@link dev.sparklstm.nn.FastForward} is the inference counterpart that scoring uses: the
+ * network's {@code output} (and chunked {@code rnnTimeStep}) on its flat parameter view, with an
+ * inference-only LSTM forward ({@code FloatLstmForward}, one GEMM per step over stacked
+ * {@code [x_t; h_t-1]} rows) and the output layer in Java. {@link dev.sparklstm.nn.FusedLstmLayer}
+ * uses the same LSTM forward outside training, so DL4J's {@code output} and evaluation gain too.
+ *
  * <p>Threads: the layer starts none. It runs on the calling (Spark task) thread and its GEMMs use
  * OpenBLAS's pool, which ND4J sizes from {@code OMP_NUM_THREADS} (1 per task in jobs/launch.sh and
  * the executors' environment), so Spark tasks, OpenBLAS and the layer do not oversubscribe cores.

@@ -9,6 +9,7 @@ import dev.sparklstm.train.BufferedIterator;
 import dev.sparklstm.train.LongRowsToSequencesFn;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +18,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.util.LongAccumulator;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.layers.RecurrentLayer;
-import org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -30,9 +27,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Scores one partition as a stream: valid sequences are gathered into minibatches of
  * {@code batchSize}, scored with one forward pass, and turned into output rows before the next
  * minibatch is read, so only one minibatch is held at a time. A sequence longer than
- * {@code chunkLength} is scored alone in chunks through {@code rnnTimeStep}, carrying the LSTM
- * state from chunk to chunk, which bounds the activations' memory. Rejected sequences are skipped
- * here (the job writes them separately).
+ * {@code chunkLength} is scored alone in chunks, carrying the LSTM state from chunk to chunk
+ * ({@code rnnTimeStep}), which bounds the activations' memory. The forward passes are {@link
+ * ScoringForward}'s: the project's fast forward where it supports the network, else DL4J's.
+ * Rejected sequences are skipped here (the job writes them separately).
  */
 final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
@@ -71,9 +69,10 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
     public Iterator<Row> call(Iterator<Row> rows) throws Exception {
         // ND4J's native out-of-memory errors become a message naming the settings to raise.
         MultiLayerNetwork network = NativeMemory.guard(() -> NetworkCache.forTask(model));
+        ScoringForward forward = new ScoringForward(network, model.id(), layout.perSequence);
         MinibatchBuilder builder = new MinibatchBuilder(encoder);
         if (longRows != null) {
-            return streamLong(network, builder, rows);
+            return streamLong(forward, builder, rows);
         }
         Iterator<AssembledSequence> sequences = assemble.call(rows);
         return new BufferedIterator<>() {
@@ -86,13 +85,13 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
                         continue;
                     }
                     if (next.sequence().length() > chunkLength) {
-                        scoreInChunks(network, builder, next, ready);
+                        scoreInChunks(forward, builder, next, ready);
                     } else {
                         batch.add(next);
                     }
                 }
                 if (!batch.isEmpty()) {
-                    scoreBatch(network, builder, batch, ready);
+                    scoreBatch(forward, builder, batch, ready);
                 }
                 return sequences.hasNext();
             }
@@ -103,7 +102,7 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
      * The long layout: sequences of at most {@code chunkLength} rows are checked whole and scored in
      * minibatches; longer ones are read, scored and written one chunk at a time.
      */
-    private Iterator<Row> streamLong(MultiLayerNetwork network, MinibatchBuilder builder, Iterator<Row> rows) {
+    private Iterator<Row> streamLong(ScoringForward forward, MinibatchBuilder builder, Iterator<Row> rows) {
         GroupReader reader = new GroupReader(rows, longRows.idIndex());
         Map<String, String> invalid = invalidLong.value();
         List<AssembledSequence> batch = new ArrayList<>(batchSize);
@@ -132,13 +131,13 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
                     return true;
                 }
                 flush(ready);
-                scoreStreamed(network, builder, reader, id, head, ready);
+                scoreStreamed(forward, builder, reader, id, head, ready);
                 return true;
             }
 
             private void flush(ArrayDeque<Row> ready) {
                 if (!batch.isEmpty()) {
-                    scoreBatch(network, builder, batch, ready);
+                    scoreBatch(forward, builder, batch, ready);
                     batch.clear();
                 }
             }
@@ -146,105 +145,76 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, Row> {
     }
 
     /** Scores a long, valid sequence chunk by chunk with carried state; output rows go to {@code out}. */
-    private void scoreStreamed(MultiLayerNetwork network, MinibatchBuilder builder, GroupReader reader, String id,
+    private void scoreStreamed(ScoringForward forward, MinibatchBuilder builder, GroupReader reader, String id,
                                List<Row> first, ArrayDeque<Row> out) {
         int outputs = encoder.outputSize();
         long total = 0;
-        INDArray last = null;
+        float[] last = null;
         Row lastRow = null;
-        network.rnnClearPreviousState();
+        forward.startStream();
         try {
             for (List<Row> chunk = first; !chunk.isEmpty(); chunk = reader.read(chunkLength)) {
                 INDArray features = builder.buildUnlabelled(List.of(longRows.build(id, chunk))).getFeatures();
                 total += chunk.size();
                 lastRow = chunk.get(chunk.size() - 1);
+                float[] values = forward.nextChunk(features);
                 if (layout.perSequence) {
-                    last = lastStepOfChunk(network, features);
+                    last = Arrays.copyOf(values, outputs);
                     continue;
                 }
-                float[] values = network.rnnTimeStep(features).dup('c').data().asFloat();
                 for (int t = 0; t < chunk.size(); t++) {
                     out.add(row(chunk.get(t), t, chunk.size(), values, t, chunk.size()));
                 }
             }
             if (layout.perSequence) {
-                float[] values = network.getLayer(network.getnLayers() - 1)
-                        .activate(last, false, LayerWorkspaceMgr.noWorkspaces()).dup('c').data().asFloat();
-                out.add(row(lastRow, -1, (int) total, values, 0, 1));
+                out.add(row(lastRow, -1, (int) total, last, 0, 1));
             }
         } finally {
-            network.rnnClearPreviousState();
+            forward.endStream();
         }
         scoredRows.add(total);
     }
 
-    private void scoreBatch(MultiLayerNetwork network, MinibatchBuilder builder, List<AssembledSequence> batch,
+    private void scoreBatch(ScoringForward forward, MinibatchBuilder builder, List<AssembledSequence> batch,
                             ArrayDeque<Row> out) {
         List<SequenceRecord> records = new ArrayList<>(batch.size());
         batch.forEach(a -> records.add(a.sequence()));
-        INDArray output = NativeMemory.guard(() -> {
-            DataSet features = builder.buildUnlabelled(records);
-            return network.output(features.getFeatures(), false, features.getFeaturesMaskArray(), null);
-        });
-        float[] values = output.dup('c').data().asFloat();
-        int outputs = (int) output.size(1);
-        int steps = layout.perSequence ? 1 : (int) output.size(2);
+        DataSet features = NativeMemory.guard(() -> builder.buildUnlabelled(records));
+        float[] values = NativeMemory.guard(() -> forward.output(features.getFeatures(),
+                features.getFeaturesMaskArray()));
+        int outputs = encoder.outputSize();
+        int steps = layout.perSequence ? 1 : (int) features.getFeatures().size(2);
         for (int i = 0; i < batch.size(); i++) {
             emit(batch.get(i), values, i * outputs * steps, steps, out);
         }
     }
 
-    private void scoreInChunks(MultiLayerNetwork network, MinibatchBuilder builder, AssembledSequence sequence,
+    private void scoreInChunks(ScoringForward forward, MinibatchBuilder builder, AssembledSequence sequence,
                                ArrayDeque<Row> out) {
         INDArray features = builder.buildUnlabelled(List.of(sequence.sequence())).getFeatures();
         int length = sequence.sequence().length();
         int outputs = encoder.outputSize();
         float[] values = new float[layout.perSequence ? outputs : outputs * length];
-        network.rnnClearPreviousState();
-        INDArray last = null;
+        forward.startStream();
         try {
             for (int start = 0; start < length; start += chunkLength) {
                 int end = Math.min(length, start + chunkLength);
                 INDArray chunk = features.get(NDArrayIndex.all(), NDArrayIndex.all(),
                         NDArrayIndex.interval(start, end)).dup('c');
+                float[] part = forward.nextChunk(chunk);
                 if (layout.perSequence) {
-                    last = lastStepOfChunk(network, chunk);
+                    System.arraycopy(part, 0, values, 0, outputs);
                     continue;
                 }
-                float[] part = network.rnnTimeStep(chunk).dup('c').data().asFloat();
                 int width = end - start;
                 for (int k = 0; k < outputs; k++) {
                     System.arraycopy(part, k * width, values, k * length + start, width);
                 }
             }
-            if (layout.perSequence) {
-                INDArray output = network.getLayer(network.getnLayers() - 1)
-                        .activate(last, false, LayerWorkspaceMgr.noWorkspaces());
-                System.arraycopy(output.dup('c').data().asFloat(), 0, values, 0, outputs);
-            }
         } finally {
-            network.rnnClearPreviousState();
+            forward.endStream();
         }
         emit(sequence, values, 0, layout.perSequence ? 1 : length, out);
-    }
-
-    /**
-     * Runs one chunk through the recurrent layers with {@code rnnTimeStep} (state carried) and
-     * returns the top layer's activation at the chunk's last step. DL4J M2's {@code LastTimeStep}
-     * wrapper does not support {@code rnnTimeStep} (it hands the full sequence to the dense output
-     * layer), so the per-sequence network is driven layer by layer and its output layer is applied
-     * once, after the last chunk.
-     */
-    private static INDArray lastStepOfChunk(MultiLayerNetwork network, INDArray chunk) {
-        INDArray x = chunk;
-        for (int i = 0; i < network.getnLayers() - 1; i++) {
-            Layer layer = network.getLayer(i);
-            if (layer instanceof BaseWrapperLayer wrapper) {
-                layer = wrapper.getUnderlying();
-            }
-            x = ((RecurrentLayer) layer).rnnTimeStep(x, LayerWorkspaceMgr.noWorkspaces());
-        }
-        return x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(x.size(2) - 1)).dup('c');
     }
 
     /** Output rows of one sequence; its predictions start at {@code offset} in [outputs, steps] order. */
