@@ -74,7 +74,9 @@ final class EpochLoop {
             master.exportDirectory(training.exportDir());
         }
         // Workers train supported networks (fused LSTM stacks) with FastTrainer, others with fit.
-        ParameterAveragingTrainingMaster trainingMaster = new FastTrainingMaster(master);
+        FastTrainingMaster trainingMaster = new FastTrainingMaster(master);
+        // A resumed run deals its remaining epochs into rounds as the uninterrupted run would have.
+        trainingMaster.skipEpochs(done.size());
         if (initial == null) {
             MultiLayerConfiguration conf = NetworkFactory.configuration(config.network(), encoder.inputSize(),
                     encoder.outputSize(), spec.isClassification(), spec.isPerSequence());

@@ -83,6 +83,17 @@ public final class FastTrainingMaster extends ParameterAveragingTrainingMaster {
         }
     }
 
+    /**
+     * Draws the random numbers of {@code epochs} epochs without training them, so that a run
+     * resumed after that many epochs deals its minibatches into the same rounds as an
+     * uninterrupted run (each epoch of the direct approach draws one seed).
+     */
+    public void skipEpochs(int epochs) {
+        for (int i = 0; i < epochs; i++) {
+            rng.nextLong();
+        }
+    }
+
     /** Minibatches per partition of {@code data}, counted once per persisted RDD (every epoch trains the same one). */
     private long[] partitionCounts(JavaRDD<DataSet> data) {
         if (countedRdd != data.id() || counts == null) {

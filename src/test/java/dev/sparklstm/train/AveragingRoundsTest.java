@@ -110,15 +110,35 @@ class AveragingRoundsTest {
         assertTrue(first.sub(start.params()).amaxNumber().doubleValue() > 1e-3, "training moved nothing");
     }
 
+    @Test
+    void aRunResumedAfterAnEpochEndsWhereTheUninterruptedRunEnds() {
+        JavaRDD<DataSet> data = jsc.parallelize(minibatches(7), 2).persist(TrainingRun.STORAGE_LEVEL);
+        MultiLayerNetwork start = network();
+        INDArray straight = train(start.clone(), data, 3);
+        // One epoch, then a new master (as after a driver restart) from that network and its
+        // updater state, told that one epoch is done.
+        SparkDl4jMultiLayer first = fit(start.clone(), data, 1, 0);
+        INDArray resumed = fit(first.getNetwork().clone(), data, 2, 1).getNetwork().params().dup();
+        assertArrayEquals(straight.toFloatVector(), resumed.toFloatVector());
+        // Without skipping the first epoch's draw the rounds differ, and so do the parameters.
+        INDArray unskipped = fit(first.getNetwork().clone(), data, 2, 0).getNetwork().params().dup();
+        assertNotEquals(straight, unskipped);
+    }
+
     private static INDArray train(MultiLayerNetwork network, JavaRDD<DataSet> data, int epochs) {
+        return fit(network, data, epochs, 0).getNetwork().params().dup();
+    }
+
+    private static SparkDl4jMultiLayer fit(MultiLayerNetwork network, JavaRDD<DataSet> data, int epochs, int done) {
         FastTrainingMaster master = new FastTrainingMaster(new ParameterAveragingTrainingMaster.Builder(2, BATCH)
                 .batchSizePerWorker(BATCH).averagingFrequency(2).saveUpdater(true).rngSeed(9)
                 .rddTrainingApproach(RDDTrainingApproach.Direct));
+        master.skipEpochs(done);
         SparkDl4jMultiLayer sparkNetwork = new SparkDl4jMultiLayer(jsc, network, master);
         for (int epoch = 0; epoch < epochs; epoch++) {
             sparkNetwork.fit(data);
         }
-        return sparkNetwork.getNetwork().params().dup();
+        return sparkNetwork;
     }
 
     /** Per round, per worker partition: the ids of its minibatches in the order a worker reads them. */
