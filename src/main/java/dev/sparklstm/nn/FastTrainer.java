@@ -1,5 +1,6 @@
 package dev.sparklstm.nn;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
@@ -122,6 +123,10 @@ public final class FastTrainer {
         for (int start = 0; start < steps; start += segment) {
             score = step(in, out, mask, batch, start, Math.min(segment, steps - start), start > 0);
         }
+        // The reads above went to native memory that only these objects keep allocated (StridedFloats).
+        Reference.reachabilityFence(in);
+        Reference.reachabilityFence(out);
+        Reference.reachabilityFence(mask);
         if (plan.tbptt > 0) {
             network.rnnClearPreviousState();
         }
@@ -164,20 +169,24 @@ public final class FastTrainer {
         }
         topMask = topMaskRows;
         StridedFloats m = new StridedFloats(featureMask);
-        for (int e = 0; e < batch; e++) {
-            lastStep[e] = -1;
-            for (int t = 0; t < steps; t++) {
-                float v = m.get(e, t);
-                topMask[t * batch + e] = v;
-                if (v != 0f) {
-                    lastStep[e] = t;
+        try {
+            for (int e = 0; e < batch; e++) {
+                lastStep[e] = -1;
+                for (int t = 0; t < steps; t++) {
+                    float v = m.get(e, t);
+                    topMask[t * batch + e] = v;
+                    if (v != 0f) {
+                        lastStep[e] = t;
+                    }
+                }
+                if (lastStep[e] < 0) {
+                    return "example " + e + " is masked at every step (DL4J's LastTimeStep throws)";
                 }
             }
-            if (lastStep[e] < 0) {
-                return "example " + e + " is masked at every step (DL4J's LastTimeStep throws)";
-            }
+            return null;
+        } finally {
+            Reference.reachabilityFence(m);
         }
-        return null;
     }
 
     private String dataProblem(INDArray features, INDArray labels, INDArray outMask) {

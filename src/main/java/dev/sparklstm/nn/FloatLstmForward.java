@@ -5,6 +5,7 @@ import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
 import static org.bytedeco.openblas.global.openblas.cblas_sgemm;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -116,6 +117,8 @@ final class FloatLstmForward {
                 c0[e * width + j] = cs.get(e, j);
             }
         }
+        Reference.reachabilityFence(hs);
+        Reference.reachabilityFence(cs);
         stateBatch = b;
     }
 

@@ -1,5 +1,6 @@
 package dev.sparklstm.nn;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,6 +32,7 @@ final class RowLayout {
                 }
             }
         }
+        Reference.reachabilityFence(src); // its memory stays allocated until here (StridedFloats)
     }
 
     /**
@@ -69,6 +71,7 @@ final class RowLayout {
                 rows[t * batch + e] = m.get(e, t);
             }
         }
+        Reference.reachabilityFence(m);
         return rows;
     }
 }
