@@ -1,6 +1,5 @@
 package dev.sparklstm.nn;
 
-import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Optional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -223,26 +222,12 @@ public final class FastForward {
         if (maskRows.length < batch * steps) {
             maskRows = new float[batch * steps];
         }
-        StridedFloats m = new StridedFloats(featureMask);
-        try {
-            for (int e = 0; e < batch; e++) {
-                lastStep[e] = -1;
-                for (int t = 0; t < steps; t++) {
-                    float v = m.get(e, t);
-                    maskRows[t * batch + e] = v;
-                    if (v != 0f) {
-                        lastStep[e] = t;
-                    }
-                }
-                if (plan.perSequence && lastStep[e] < 0) {
-                    throw new IllegalArgumentException("example " + e + " is masked at every step (DL4J's LastTimeStep"
-                            + " throws too): drop empty sequences");
-                }
-            }
-            return maskRows;
-        } finally {
-            Reference.reachabilityFence(m);
+        int empty = RowLayout.maskRowsAndLastSteps(featureMask, batch, steps, maskRows, lastStep);
+        if (plan.perSequence && empty >= 0) {
+            throw new IllegalArgumentException("example " + empty + " is masked at every step (DL4J's LastTimeStep"
+                    + " throws too): drop empty sequences");
         }
+        return maskRows;
     }
 
     private int checkFeatures(INDArray features) {

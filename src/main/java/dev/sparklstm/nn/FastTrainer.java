@@ -168,25 +168,8 @@ public final class FastTrainer {
             topMaskRows = new float[batch * steps];
         }
         topMask = topMaskRows;
-        StridedFloats m = new StridedFloats(featureMask);
-        try {
-            for (int e = 0; e < batch; e++) {
-                lastStep[e] = -1;
-                for (int t = 0; t < steps; t++) {
-                    float v = m.get(e, t);
-                    topMask[t * batch + e] = v;
-                    if (v != 0f) {
-                        lastStep[e] = t;
-                    }
-                }
-                if (lastStep[e] < 0) {
-                    return "example " + e + " is masked at every step (DL4J's LastTimeStep throws)";
-                }
-            }
-            return null;
-        } finally {
-            Reference.reachabilityFence(m);
-        }
+        int empty = RowLayout.maskRowsAndLastSteps(featureMask, batch, steps, topMask, lastStep);
+        return empty < 0 ? null : "example " + empty + " is masked at every step (DL4J's LastTimeStep throws)";
     }
 
     private String dataProblem(INDArray features, INDArray labels, INDArray outMask) {

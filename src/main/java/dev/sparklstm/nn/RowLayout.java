@@ -58,6 +58,32 @@ final class RowLayout {
         }
     }
 
+    /**
+     * A [batch, steps] feature mask (any strides, shape checked by the caller) by row t*batch+e
+     * into {@code rows}, and each example's last step whose mask is not 0 into {@code lastStep}
+     * (-1 when there is none), as DL4J's {@code LastTimeStep} reads it. Returns the first example
+     * masked at every step, or -1.
+     */
+    static int maskRowsAndLastSteps(INDArray mask, int batch, int steps, float[] rows, int[] lastStep) {
+        StridedFloats m = new StridedFloats(mask);
+        int empty = -1;
+        for (int e = 0; e < batch; e++) {
+            lastStep[e] = -1;
+            for (int t = 0; t < steps; t++) {
+                float v = m.get(e, t);
+                rows[t * batch + e] = v;
+                if (v != 0f) {
+                    lastStep[e] = t;
+                }
+            }
+            if (lastStep[e] < 0 && empty < 0) {
+                empty = e;
+            }
+        }
+        Reference.reachabilityFence(m);
+        return empty;
+    }
+
     /** A [batch, steps] mask (any strides) by row t*batch+e, in {@code reuse} when it is long enough. */
     static float[] maskRows(INDArray mask, int batch, int steps, float[] reuse) {
         if (mask.rank() != 2 || mask.size(0) != batch || mask.size(1) != steps) {
