@@ -67,6 +67,11 @@ public final class FastTrainingMaster extends ParameterAveragingTrainingMaster {
         int perWorker = Math.max(1, numObjectsEachWorker(rddDataSetNumExamples));
         AveragingRounds rounds = AveragingRounds.of(trainingData, partitionCounts(trainingData), numWorkers,
                 perWorker, rng.nextLong());
+        if (rounds.minibatches() == 0) {
+            // Nothing to train (dl4j-spark's aggregation of no results would fail on a null sum).
+            rounds.destroy();
+            return;
+        }
         try {
             for (int round = 0; round < rounds.rounds(); round++) {
                 ParameterAveragingTrainingWorker worker = getWorkerInstance(network);

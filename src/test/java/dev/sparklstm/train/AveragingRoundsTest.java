@@ -125,6 +125,13 @@ class AveragingRoundsTest {
         assertNotEquals(straight, unskipped);
     }
 
+    @Test
+    void anEmptyEpochLeavesTheNetworkAsItWas() {
+        JavaRDD<DataSet> data = jsc.parallelize(new ArrayList<DataSet>(), 2);
+        MultiLayerNetwork start = network();
+        assertArrayEquals(start.params().toFloatVector(), train(start.clone(), data, 1).toFloatVector());
+    }
+
     private static INDArray train(MultiLayerNetwork network, JavaRDD<DataSet> data, int epochs) {
         return fit(network, data, epochs, 0).getNetwork().params().dup();
     }
