@@ -120,9 +120,7 @@ final class AveragingRounds {
 
     /** Frees the epoch's permutation on the executors. */
     void destroy() {
-        if (permutation != null) {
-            permutation.destroy();
-        }
+        permutation.destroy();
     }
 
     /** The partition of a slot: round-major, then worker. */

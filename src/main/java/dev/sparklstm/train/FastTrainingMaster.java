@@ -65,13 +65,13 @@ public final class FastTrainingMaster extends ParameterAveragingTrainingMaster {
         }
         // dl4j-spark's count of minibatches a worker takes per round (its workers stop there).
         int perWorker = Math.max(1, numObjectsEachWorker(rddDataSetNumExamples));
-        AveragingRounds rounds = AveragingRounds.of(trainingData, partitionCounts(trainingData), numWorkers,
-                perWorker, rng.nextLong());
-        if (rounds.minibatches() == 0) {
+        long[] perPartition = partitionCounts(trainingData);
+        long seed = rng.nextLong(); // drawn for every epoch, empty or not (skipEpochs counts on it)
+        if (java.util.Arrays.stream(perPartition).sum() == 0) {
             // Nothing to train (dl4j-spark's aggregation of no results would fail on a null sum).
-            rounds.destroy();
             return;
         }
+        AveragingRounds rounds = AveragingRounds.of(trainingData, perPartition, numWorkers, perWorker, seed);
         try {
             for (int round = 0; round < rounds.rounds(); round++) {
                 ParameterAveragingTrainingWorker worker = getWorkerInstance(network);
