@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 public interface GateMath {
     /** System property that forces the scalar implementation when set to {@code false}. */
     String VECTOR_PROPERTY = "sparklstm.vector";
+    /** System property that turns the vector {@link #lstmStep} off when set to {@code false} (benchmarks). */
+    String LSTM_STEP_PROPERTY = "sparklstm.lstmstep";
 
     /**
      * Forward step: {@code z} holds the pre-activations without bias; on return it holds the gate
@@ -50,6 +52,15 @@ public interface GateMath {
      */
     void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
               float beta1, float beta2, float stepSize, float epsilon);
+
+    /**
+     * The single-pass inference step ({@link LstmStep}) for a layer of this shape, or null when
+     * this gate math has none for it (the scalar one never has; the vector one needs a hidden size
+     * that is a multiple of its vector length and is disabled by {@link #LSTM_STEP_PROPERTY}).
+     */
+    default LstmStep lstmStep(int inputs, int hidden) {
+        return null;
+    }
 
     /** A short name for logs and tests. */
     String name();

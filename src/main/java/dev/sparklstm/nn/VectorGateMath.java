@@ -36,6 +36,17 @@ final class VectorGateMath implements GateMath {
     static final float[] EXP_POLY = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f,
         1.6666665459e-1f, 5.0000001201e-1f};
     private static final ScalarGateMath SCALAR = new ScalarGateMath();
+    private final boolean lstmSteps;
+
+    /** With the single-pass {@link LstmStep} unless {@link #LSTM_STEP_PROPERTY} is {@code false}. */
+    VectorGateMath() {
+        this(Boolean.parseBoolean(System.getProperty(LSTM_STEP_PROPERTY, "true")));
+    }
+
+    /** With or without the single-pass {@link LstmStep} (tests and benchmarks compare both). */
+    VectorGateMath(boolean lstmSteps) {
+        this.lstmSteps = lstmSteps;
+    }
 
     @Override
     public void forwardRow(ByteBuffer z, int zOff, float[] bias, ByteBuffer cPrev, int cPrevOff, ByteBuffer c,
@@ -44,27 +55,44 @@ final class VectorGateMath implements GateMath {
         int hb = hidden << 2;
         for (int j = 0; j < bound; j += S.length()) {
             int zg = (zOff + j) << 2;
-            FloatVector g = tanh(FloatVector.fromByteBuffer(S, z, zg, ORDER)
-                    .add(FloatVector.fromArray(S, bias, j)));
-            FloatVector f = sigmoid(FloatVector.fromByteBuffer(S, z, zg + hb, ORDER)
-                    .add(FloatVector.fromArray(S, bias, hidden + j)));
-            FloatVector o = sigmoid(FloatVector.fromByteBuffer(S, z, zg + 2 * hb, ORDER)
-                    .add(FloatVector.fromArray(S, bias, 2 * hidden + j)));
-            FloatVector i = sigmoid(FloatVector.fromByteBuffer(S, z, zg + 3 * hb, ORDER)
-                    .add(FloatVector.fromArray(S, bias, 3 * hidden + j)));
-            FloatVector cell = f.mul(FloatVector.fromByteBuffer(S, cPrev, (cPrevOff + j) << 2, ORDER)).add(i.mul(g));
-            FloatVector t = tanh(cell);
-            g.intoByteBuffer(z, zg, ORDER);
-            f.intoByteBuffer(z, zg + hb, ORDER);
-            o.intoByteBuffer(z, zg + 2 * hb, ORDER);
-            i.intoByteBuffer(z, zg + 3 * hb, ORDER);
-            cell.intoByteBuffer(c, (cOff + j) << 2, ORDER);
-            t.intoByteBuffer(tc, (tcOff + j) << 2, ORDER);
-            o.mul(t).intoByteBuffer(h, (hOff + j) << 2, ORDER);
+            activateGates(z, zg, hb, bias, j, hidden);
+            updateCell(z, zg, hb, cPrev, (cPrevOff + j) << 2, c, (cOff + j) << 2, tc, (tcOff + j) << 2, h,
+                    (hOff + j) << 2);
         }
         if (bound < hidden) {
             tailForward(z, zOff, bias, cPrev, cPrevOff, c, cOff, tc, tcOff, h, hOff, hidden, bound);
         }
+    }
+
+    /**
+     * Gate activations g = tanh, f, o, i = sigmoid of the pre-activations plus bias, in place, for
+     * the L units at byte offset {@code zg}. A loop with one exponential, and a method of its own
+     * (as {@link #updateCell}) taking no vector arguments: past a node count C2 stops inlining, and
+     * a call it leaves boxes its vector arguments; with the five exponentials of a forward row in
+     * one method three were left as calls, which cost the single-pass step ({@link VectorLstmStep})
+     * a factor of 2 to 3.
+     */
+    private static void activateGates(ByteBuffer z, int zg, int hb, float[] bias, int j, int hidden) {
+        for (int q = 0; q < 4; q++) {
+            FloatVector x = FloatVector.fromByteBuffer(S, z, zg + q * hb, ORDER)
+                    .add(FloatVector.fromArray(S, bias, q * hidden + j));
+            FloatVector e = exp(q == 0 ? x.mul(-2f) : x.neg());
+            (q == 0 ? ONE.sub(e).div(ONE.add(e)) : ONE.div(e.add(1f))).intoByteBuffer(z, zg + q * hb, ORDER);
+        }
+    }
+
+    /** c = f cPrev + i g, tc = tanh(c), h = o tc from the activations at {@code zg} (byte offsets throughout). */
+    private static void updateCell(ByteBuffer z, int zg, int hb, ByteBuffer cPrev, int cPrevAt, ByteBuffer c, int cAt,
+                                   ByteBuffer tc, int tcAt, ByteBuffer h, int hAt) {
+        FloatVector g = FloatVector.fromByteBuffer(S, z, zg, ORDER);
+        FloatVector f = FloatVector.fromByteBuffer(S, z, zg + hb, ORDER);
+        FloatVector o = FloatVector.fromByteBuffer(S, z, zg + 2 * hb, ORDER);
+        FloatVector i = FloatVector.fromByteBuffer(S, z, zg + 3 * hb, ORDER);
+        FloatVector cell = f.mul(FloatVector.fromByteBuffer(S, cPrev, cPrevAt, ORDER)).add(i.mul(g));
+        FloatVector t = tanh(cell);
+        cell.intoByteBuffer(c, cAt, ORDER);
+        t.intoByteBuffer(tc, tcAt, ORDER);
+        o.mul(t).intoByteBuffer(h, hAt, ORDER);
     }
 
     @Override
@@ -135,16 +163,21 @@ final class VectorGateMath implements GateMath {
     }
 
     @Override
+    public LstmStep lstmStep(int inputs, int hidden) {
+        return lstmSteps ? VectorLstmStep.forShape(inputs, hidden) : null;
+    }
+
+    @Override
     public String name() {
         return "vector(" + S.length() + " floats)";
     }
 
-    private static FloatVector sigmoid(FloatVector x) {
+    static FloatVector sigmoid(FloatVector x) {
         return ONE.div(exp(x.neg()).add(1f));
     }
 
     /** (1 - e) / (1 + e) with e = exp(-2x); absolute error about 1e-7 (cancellation near 0). */
-    private static FloatVector tanh(FloatVector x) {
+    static FloatVector tanh(FloatVector x) {
         FloatVector e = exp(x.mul(-2f));
         return ONE.sub(e).div(ONE.add(e));
     }

@@ -76,6 +76,31 @@ class FastForwardTest {
         }
     }
 
+    /**
+     * Hidden sizes 32 and 16 (multiples of 16 floats: the vector gate math runs {@link LstmStep}
+     * where vectors hold 16 floats) against DL4J's own LSTM, with batches of 6, 2 and 9 examples
+     * (blocks of four and tails) and masks.
+     */
+    @ParameterizedTest(name = "perSequence={0}")
+    @CsvSource({"false", "true"})
+    void singlePassStepEqualsDl4jLstm(boolean perSequence) {
+        int[] sizes = {32, 16};
+        MultiLayerNetwork net = TestNets.network(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, sizes,
+                OUTPUTS, perSequence, 0, new Adam(0.01)));
+        TestNets.randomize(net, 33, 0.3);
+        MultiLayerNetwork dl4j = TestNets.network(TestNets.config(TestNets.Kind.DL4J, DataType.FLOAT, INPUTS, sizes,
+                OUTPUTS, perSequence, 0, new Adam(0.01)));
+        dl4j.setParams(net.params());
+        FastForward fast = FastForward.forNetwork(net, gateMath("vector")).orElseThrow();
+        for (int call = 0; call < 3; call++) {
+            DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS[call], perSequence, 90 + call);
+            INDArray mask = data.getFeaturesMaskArray();
+            double diff = TestNets.maxAbsDiff(dl4j.output(data.getFeatures(), false, mask, null),
+                    fast.output(data.getFeatures(), mask));
+            assertTrue(diff < TOLERANCE, "call " + call + ": fast forward differs from DL4J's LSTM by " + diff);
+        }
+    }
+
     @Test
     void dl4jUsesTheMaskPerSequenceOnly() {
         // What the test above relies on: the mask changes DL4J's per-sequence output (LastTimeStep
