@@ -158,10 +158,7 @@ final class VectorLstmStep implements LstmStep {
             f3.intoArray(sums, 13 * lanes);
             o3.intoArray(sums, 14 * lanes);
             i3.intoArray(sums, 15 * lanes);
-            for (int r = 0; r < 4; r++) {
-                gates(sums, r * 4 * lanes, xh, rowOff, batch, e + r, chunk * lanes, c, cPrevOff, cNextOff, rowMask,
-                        maskOff);
-            }
+            gates(sums, 4, xh, rowOff, batch, e, chunk * lanes, c, cPrevOff, cNextOff, rowMask, maskOff);
         }
     }
 
@@ -187,25 +184,35 @@ final class VectorLstmStep implements LstmStep {
             f.intoArray(sums, lanes);
             o.intoArray(sums, 2 * lanes);
             i.intoArray(sums, 3 * lanes);
-            gates(sums, 0, xh, rowOff, batch, e, chunk * lanes, c, cPrevOff, cNextOff, rowMask, maskOff);
+            gates(sums, 1, xh, rowOff, batch, e, chunk * lanes, c, cPrevOff, cNextOff, rowMask, maskOff);
         }
     }
 
     /**
-     * The gate math of example e, units j..j+L-1, from its pre-activations g, f, o, i at {@code
-     * sums[at..]}. Vectors go through the array, not as arguments, and the four gate functions are
-     * one loop with one exponential: C2 stops inlining a method's calls past a node count, and
-     * each call it does not inline boxes its vector arguments; with five inlined exponentials
-     * (one per gate and tanh(c)) three were left as calls, which made the step 3x slower.
+     * The gate math of examples e0..e0+rows-1, units j..j+L-1, from their pre-activations g, f, o,
+     * i at {@code sums[4 L r..]} for example e0 + r. Vectors go through the array, not as
+     * arguments, and the gate functions are one loop with one exponential (and the cell update a
+     * method with one more): C2 stops inlining a method's calls past a node count, and each call
+     * it does not inline boxes its vector arguments; with five inlined exponentials (one per gate
+     * and tanh(c)) in one method three were left as calls, which made the step 3x slower.
      */
-    private void gates(float[] sums, int at, ByteBuffer xh, int rowOff, int batch, int e, int j, ByteBuffer c,
+    private void gates(float[] sums, int rows, ByteBuffer xh, int rowOff, int batch, int e0, int j, ByteBuffer c,
                        int cPrevOff, int cNextOff, float[] rowMask, int maskOff) {
         int lanes = S.length();
-        for (int q = 0; q < 4; q++) {
-            FloatVector z = FloatVector.fromArray(S, sums, at + q * lanes);
-            FloatVector ez = VectorGateMath.exp(q == 0 ? z.mul(-2f) : z.neg());
-            (q == 0 ? ONE.sub(ez).div(ONE.add(ez)) : ONE.div(ez.add(1f))).intoArray(sums, at + q * lanes);
+        for (int v = 0; v < 4 * rows; v++) {
+            FloatVector z = FloatVector.fromArray(S, sums, v * lanes);
+            FloatVector ez = VectorGateMath.exp((v & 3) == 0 ? z.mul(-2f) : z.neg());
+            ((v & 3) == 0 ? ONE.sub(ez).div(ONE.add(ez)) : ONE.div(ez.add(1f))).intoArray(sums, v * lanes);
         }
+        for (int r = 0; r < rows; r++) {
+            cell(sums, r * 4 * lanes, xh, rowOff, batch, e0 + r, j, c, cPrevOff, cNextOff, rowMask, maskOff);
+        }
+    }
+
+    /** c = f cPrev + i g and h = o tanh(c) of example e from its gate activations at {@code sums[at..]}, masked. */
+    private void cell(float[] sums, int at, ByteBuffer xh, int rowOff, int batch, int e, int j, ByteBuffer c,
+                      int cPrevOff, int cNextOff, float[] rowMask, int maskOff) {
+        int lanes = S.length();
         FloatVector g = FloatVector.fromArray(S, sums, at);
         FloatVector f = FloatVector.fromArray(S, sums, at + lanes);
         FloatVector o = FloatVector.fromArray(S, sums, at + 2 * lanes);
