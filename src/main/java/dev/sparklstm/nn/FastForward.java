@@ -41,6 +41,7 @@ public final class FastForward {
     private final FloatLstmForward[] kernels;
     private final OutputForward outputLayer;
     private final NativeBuffer result = new NativeBuffer(TYPE);
+    private final boolean batchIndependent;
     private NativeBuffer params;
     private float[] values = new float[0];
     private float[] maskRows = new float[0];
@@ -54,11 +55,14 @@ public final class FastForward {
     private FastForward(MultiLayerNetwork network, TrainingPlan plan, GateMath gates) {
         this.network = network;
         this.plan = plan;
+        RowProjection projection = gates.rowProjection(plan.outIn, plan.outN);
+        batchIndependent = projection != null
+                && plan.lstms.stream().allMatch(l -> gates.lstmStep(l.nIn(), l.hidden()) != null);
         kernels = new FloatLstmForward[plan.lstms.size()];
         for (int i = 0; i < kernels.length; i++) {
             kernels[i] = new FloatLstmForward(gates);
         }
-        outputLayer = new OutputForward(plan);
+        outputLayer = new OutputForward(plan, projection);
     }
 
     /** A forward pass for {@code network}, or empty when it is not supported (see {@link #unsupportedReason}). */
@@ -75,6 +79,16 @@ public final class FastForward {
     /** Why the fast forward does not support {@code network}, or empty when it does. */
     public static Optional<String> unsupportedReason(MultiLayerNetwork network) {
         return Optional.ofNullable(TrainingPlan.forInference(network).reason);
+    }
+
+    /**
+     * True when every layer runs in an order fixed per example ({@link LstmStep} for each LSTM
+     * layer, {@link RowProjection} for the output layer), so an example's outputs are the same
+     * bits in any batch (with AVX-512's 16-float vectors, hidden sizes that are multiples of 16 and
+     * at most 16 outputs). Otherwise OpenBLAS's sums may change in the last bits with the batch.
+     */
+    public boolean batchIndependent() {
+        return batchIndependent;
     }
 
     /** The network this forward reads. */

@@ -62,6 +62,15 @@ public interface GateMath {
         return null;
     }
 
+    /**
+     * A batch-independent output projection ({@link RowProjection}) for this shape, or null when
+     * this gate math has none (the scalar one never has; the vector one takes up to one vector of
+     * outputs and is disabled with the step by {@link #LSTM_STEP_PROPERTY}).
+     */
+    default RowProjection rowProjection(int inputs, int outputs) {
+        return null;
+    }
+
     /** A short name for logs and tests. */
     String name();
 

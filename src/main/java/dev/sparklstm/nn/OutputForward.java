@@ -11,8 +11,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * The output layer of {@link FastForward}: one GEMM over all rows of the top LSTM's output (every
  * step for an {@code RnnOutputLayer}, each example's last unmasked step under {@code
- * LastTimeStep}), then bias and softmax or identity in Java, written straight into the caller's
- * array in the C order of DL4J's output shape: [batch, nOut, steps] or [batch, nOut].
+ * LastTimeStep}), or a {@link RowProjection} where the gate math has one (a row's sums then do
+ * not depend on the batch), then bias and softmax or identity in Java, written straight into the
+ * caller's array in the C order of DL4J's output shape: [batch, nOut, steps] or [batch, nOut].
  */
 final class OutputForward {
     private final TrainingPlan plan;
@@ -23,8 +24,12 @@ final class OutputForward {
     private final float[] bias;
     private final float[] row;
 
-    OutputForward(TrainingPlan plan) {
+    /** Null: OpenBLAS. */
+    private final RowProjection projection;
+
+    OutputForward(TrainingPlan plan, RowProjection projection) {
         this.plan = plan;
+        this.projection = projection;
         bias = new float[plan.outN];
         row = new float[plan.outN];
     }
@@ -72,8 +77,12 @@ final class OutputForward {
         int nOut = plan.outN;
         int hidden = plan.outIn;
         logits.ensure((long) rows * nOut);
-        cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, nOut, rows, hidden, 1f, params.floatsAt(plan.outW), hidden,
-                x.floatsAt(xOffset), xStride, 0f, logits.floatsAt(0), nOut);
+        if (projection != null) {
+            projection.project(params.bytes(), plan.outW, x.bytes(), xOffset, xStride, rows, logits.bytes());
+        } else {
+            cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, nOut, rows, hidden, 1f, params.floatsAt(plan.outW),
+                    hidden, x.floatsAt(xOffset), xStride, 0f, logits.floatsAt(0), nOut);
+        }
         ByteBuffer pb = params.bytes();
         for (int k = 0; k < nOut; k++) {
             bias[k] = pb.getFloat((int) ((plan.outB + k) << 2));

@@ -168,6 +168,11 @@ final class VectorGateMath implements GateMath {
     }
 
     @Override
+    public RowProjection rowProjection(int inputs, int outputs) {
+        return lstmSteps ? VectorRowProjection.forShape(inputs, outputs) : null;
+    }
+
+    @Override
     public String name() {
         return "vector(" + S.length() + " floats)";
     }

@@ -38,6 +38,12 @@ final class ScoringForward {
         if (fast == null && REPORTED.add(modelId)) {
             LOG.info("Scoring with DL4J's network.output: the fast forward does not support this network: {}",
                     FastForward.unsupportedReason(network).orElse("?"));
+        } else if (fast != null && REPORTED.add(modelId)) {
+            LOG.info(fast.batchIndependent()
+                    ? "Scoring with the fast forward; each sequence's scores are the same bits in any partitioning"
+                    : "Scoring with the fast forward; with another partitioning scores may differ in the last float"
+                    + " bits (BLAS sums by batch shape; exact where vectors hold 16 floats and hidden sizes are"
+                    + " multiples of 16)");
         }
         if (fast != null && fast.perSequence() != perSequence) {
             throw new IllegalStateException("the model's network has " + (fast.perSequence() ? "one output per sequence"

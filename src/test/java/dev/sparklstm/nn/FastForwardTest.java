@@ -2,6 +2,7 @@ package dev.sparklstm.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -98,6 +100,32 @@ class FastForwardTest {
             double diff = TestNets.maxAbsDiff(dl4j.output(data.getFeatures(), false, mask, null),
                     fast.output(data.getFeatures(), mask));
             assertTrue(diff < TOLERANCE, "call " + call + ": fast forward differs from DL4J's LSTM by " + diff);
+        }
+    }
+
+    /**
+     * With the single-pass step and the vector output projection, an example's outputs are the same
+     * bits alone as in a batch of 7 (what makes scoring independent of the partitioning); without
+     * them (OpenBLAS sums by shape) this is not promised.
+     */
+    @ParameterizedTest(name = "perSequence={0}")
+    @CsvSource({"false", "true"})
+    void anExamplesOutputDoesNotDependOnItsBatch(boolean perSequence) {
+        int[] sizes = {32, 16};
+        GateMath math = gateMath("vector");
+        Assumptions.assumeTrue(math.lstmStep(INPUTS, 32) != null, "the single-pass step needs 16-float vectors");
+        MultiLayerNetwork net = TestNets.network(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, sizes,
+                OUTPUTS, perSequence, 0, new Adam(0.01)));
+        TestNets.randomize(net, 34, 0.3);
+        FastForward fast = FastForward.forNetwork(net, math).orElseThrow();
+        assertTrue(fast.batchIndependent());
+        assertFalse(FastForward.forNetwork(net, new ScalarGateMath()).orElseThrow().batchIndependent());
+        INDArray features = Nd4j.rand(DataType.FLOAT, 7, INPUTS, 9).subi(0.5);
+        INDArray all = fast.output(features, null).dup();
+        for (int e = 0; e < 7; e++) {
+            INDArray alone = fast.output(features.get(NDArrayIndex.interval(e, e + 1)).dup(), null).dup();
+            assertArrayEquals(all.get(NDArrayIndex.interval(e, e + 1)).dup().data().asFloat(), alone.data().asFloat(),
+                    "example " + e + " alone vs in a batch of 7");
         }
     }
 
