@@ -32,6 +32,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
@@ -125,51 +126,52 @@ public final class ScoringRun {
         int chunkLength = settings.getInt(ConfigKey.SCORE_CHUNK_LENGTH, 1, 100_000_000);
         LongRowsToSequencesFn longRows = assemble instanceof LongRowsToSequencesFn fn ? fn : null;
         Broadcast<Map<String, String>> invalidLong = null;
-        FlatMapFunction<Iterator<Row>, Row> rejectedFn = new SequenceSource.RejectedRows(assemble);
         boolean fail = spec.badRows() == DataSpec.BadRows.FAIL;
-        if (longRows != null) {
-            // Long sequences are scored as they stream by, so the invalid ones must be known first.
-            // When invalid rows fail the job, this one pass checks every sequence and stops there.
-            Map<String, String> invalid = new HashMap<>();
-            for (Tuple2<String, String> entry : rows.mapPartitions(
-                    new LongStreams.InvalidSequences(longRows, chunkLength, fail)).collect()) {
-                invalid.put(entry._1(), entry._2());
-            }
-            if (fail && !invalid.isEmpty()) {
-                throw invalidRows(location, invalid.entrySet().stream().limit(3)
-                        .map(e -> e.getKey() + ": " + e.getValue()).toList());
-            }
-            invalidLong = jsc.broadcast(invalid);
-            rejectedFn = new LongStreams.RejectedRows(longRows, chunkLength, invalidLong);
-        }
-        Dataset<Row> rejected = spark.createDataFrame(rows.mapPartitions(rejectedFn),
-                SequenceSource.rejectedSchema(input.schema()));
+        // input.bad-rows=fail: the scoring pass itself checks every sequence (it must read and
+        // assemble them all anyway) and reports the first invalid one of each partition; the job
+        // fails after it and the committer drops what it wrote. A separate check before it read,
+        // sorted and assembled the whole input once more (BENCHMARKS.md, "Cutting the Spark side").
+        CollectionAccumulator<String> invalidExamples = fail ? jsc.sc().collectionAccumulator("invalid sequences")
+                : null;
+        Dataset<Row> rejected;
         if (fail) {
-            if (longRows == null) {
-                List<Row> examples = rejected.limit(3).collectAsList();
-                if (!examples.isEmpty()) {
-                    throw invalidRows(location, examples.stream().map(r -> r.get(input.schema().fieldIndex(
-                            roles.sequenceId())) + ": " + r.getString(r.size() - 1)).toList());
-                }
+            // Every row is scored or the job fails: rejected/ is the empty table with its schema.
+            rejected = spark.createDataFrame(List.of(), SequenceSource.rejectedSchema(input.schema()));
+            if (longRows != null) {
+                invalidLong = jsc.broadcast(Map.of());
             }
-            // The check read every row (the pass over the long layout, or a limit that finds nothing,
-            // which scans all partitions) and found no invalid one: write the empty rejected/ table as
-            // it is, instead of sorting, grouping and checking the whole input once more (about 6% of
-            // a 10M-row job, BENCHMARKS.md).
-            rejected = spark.createDataFrame(List.of(), rejected.schema());
+        } else {
+            FlatMapFunction<Iterator<Row>, Row> rejectedFn = new SequenceSource.RejectedRows(assemble);
+            if (longRows != null) {
+                // Long sequences are scored as they stream by, so the invalid ones must be known first.
+                Map<String, String> invalid = new HashMap<>();
+                for (Tuple2<String, String> entry : rows.mapPartitions(
+                        new LongStreams.InvalidSequences(longRows, chunkLength)).collect()) {
+                    invalid.put(entry._1(), entry._2());
+                }
+                invalidLong = jsc.broadcast(invalid);
+                rejectedFn = new LongStreams.RejectedRows(longRows, chunkLength, invalidLong);
+            }
+            rejected = spark.createDataFrame(rows.mapPartitions(rejectedFn),
+                    SequenceSource.rejectedSchema(input.schema()));
         }
 
         Broadcast<byte[]> modelBytes = jsc.broadcast(model.model());
         LongAccumulator scored = jsc.sc().longAccumulator("rows scored");
         ScorePartitionFn scoreFn = new ScorePartitionFn(modelBytes, encoder, assemble, layout,
                 settings.getInt(ConfigKey.SCORE_BATCH_SIZE, 1, 1_000_000),
-                chunkLength, scored, longRows, invalidLong);
+                chunkLength, scored, longRows, invalidLong, invalidExamples);
         long start = System.nanoTime();
         try (Progress progress = new Progress(console, scored, start)) {
-            spark.createDataFrame(rows.mapPartitions(scoreFn), layout.schema).write()
+            // Internal rows straight to the writer (OutputRows), not Row + createDataFrame's encoder.
+            // internalCreateDataFrame is private[sql] in Scala, public in bytecode; Spark 3.5 is pinned.
+            spark.internalCreateDataFrame(rows.mapPartitions(scoreFn).rdd(), layout.schema, false).write()
                     .parquet(committer.stagingPath("predictions"));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (fail && !invalidExamples.value().isEmpty()) {
+            throw invalidRows(location, invalidExamples.value().stream().distinct().sorted().limit(3).toList());
+        }
         rejected.write().parquet(committer.stagingPath("rejected"));
         modelBytes.destroy();
 
