@@ -32,6 +32,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
@@ -108,7 +109,11 @@ public final class ScoringRun {
             unroll[i] = wide && !spec.isPerSequence() && roles.labels().contains(copy.get(i))
                     && input.schema().apply(copy.get(i)).dataType() instanceof ArrayType;
         }
-        OutputLayout layout = new OutputLayout(input.schema(), roles.sequenceId(), roles.time(), copy, unroll, wide,
+        boolean fail = spec.badRows() == DataSpec.BadRows.FAIL;
+        // Only the columns the job reads go through the shuffle and the sort by (id, time). With
+        // input.bad-rows=reject, rejected/ gets every input column, so then all of them do.
+        Dataset<Row> used = fail ? input.select(usedColumns(input.schema(), roles, copy)) : input;
+        OutputLayout layout = new OutputLayout(used.schema(), roles.sequenceId(), roles.time(), copy, unroll, wide,
                 spec.isPerSequence(), encoder);
         console.printf("model %s (%s, %s), input %s%n", model.location(), metadata.task().type(),
                 metadata.task().output(), location);
@@ -120,13 +125,12 @@ public final class ScoringRun {
         }
         int partitions = partitions(settings.getInt(ConfigKey.SCORE_PARTITIONS, 0, 1_000_000), inputRows,
                 jsc.defaultParallelism());
-        SequenceSource source = SequenceSource.of(input, spec, roles, partitions, false, true);
+        SequenceSource source = SequenceSource.of(used, spec, roles, partitions, false, true);
         JavaRDD<Row> rows = source.rows();
         FlatMapFunction<Iterator<Row>, AssembledSequence> assemble = source.assemble();
         int chunkLength = settings.getInt(ConfigKey.SCORE_CHUNK_LENGTH, 1, 100_000_000);
         LongRowsToSequencesFn longRows = assemble instanceof LongRowsToSequencesFn fn ? fn : null;
         Broadcast<Map<String, String>> invalidLong = null;
-        boolean fail = spec.badRows() == DataSpec.BadRows.FAIL;
         // input.bad-rows=fail: the scoring pass itself checks every sequence (it must read and
         // assemble them all anyway) and reports the first invalid one of each partition; the job
         // fails after it and the committer drops what it wrote. A separate check before it read,
@@ -206,6 +210,26 @@ public final class ScoringRun {
         }
         long needed = inputRows / ROWS_PER_PARTITION + (inputRows % ROWS_PER_PARTITION == 0 ? 0 : 1);
         return (int) Math.min(MAX_AUTO_PARTITIONS, Math.max(defaultParallelism, needed));
+    }
+
+    /**
+     * The input columns scoring reads, in input order: sequence id, time, features (a matrix
+     * column once for all its elements), labels and pass-through columns.
+     */
+    static org.apache.spark.sql.Column[] usedColumns(StructType schema, ColumnRoles roles, List<String> copy) {
+        java.util.Set<String> names = new java.util.HashSet<>(copy);
+        names.add(roles.sequenceId());
+        names.add(roles.time());
+        names.addAll(roles.categoricalFeatures());
+        names.addAll(roles.labels());
+        for (String feature : roles.numericFeatures()) {
+            Map.Entry<String, Integer> element = List.of(schema.fieldNames()).contains(feature) ? null
+                    : ColumnRoles.parseMatrixElement(feature);
+            names.add(element == null ? feature : element.getKey());
+        }
+        return java.util.Arrays.stream(schema.fieldNames()).filter(names::contains)
+                .map(name -> functions.col("`" + name.replace("`", "``") + "`"))
+                .toArray(org.apache.spark.sql.Column[]::new);
     }
 
     private static IllegalArgumentException invalidRows(String location, List<String> examples) {
