@@ -27,6 +27,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -169,8 +170,12 @@ public final class ScoringRun {
         try (Progress progress = new Progress(console, scored, start)) {
             // Internal rows straight to the writer (OutputRows), not Row + createDataFrame's encoder.
             // internalCreateDataFrame is private[sql] in Scala, public in bytecode; Spark 3.5 is pinned.
-            spark.internalCreateDataFrame(rows.mapPartitions(scoreFn).rdd(), layout.schema, false).write()
-                    .parquet(committer.stagingPath("predictions"));
+            DataFrameWriter<Row> writer = spark.internalCreateDataFrame(rows.mapPartitions(scoreFn).rdd(),
+                    layout.schema, false).write();
+            for (String column : layout.parquetNumberColumns()) {
+                writer = writer.option("parquet.enable.dictionary#" + column, "false");
+            }
+            writer.parquet(committer.stagingPath("predictions"));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (fail && !invalidExamples.value().isEmpty()) {
