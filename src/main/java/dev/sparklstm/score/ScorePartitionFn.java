@@ -17,7 +17,6 @@ import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,7 +32,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * ScoringForward}'s: the project's fast forward where it supports the network, else DL4J's.
  * Output rows are built in Spark's internal form ({@link OutputRows}). Invalid sequences are
  * skipped here when another pass writes them to {@code rejected/}; with {@code input.bad-rows=fail}
- * this pass is also the check: it stops at a partition's first invalid sequence and reports it.
+ * this pass is also the check: the first invalid sequence fails the task, and so the job.
  */
 final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, InternalRow> {
     private static final long serialVersionUID = 1L;
@@ -47,24 +46,23 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, InternalR
     private final LongAccumulator scoredRows;
     private final LongRowsToSequencesFn longRows;
     private final Broadcast<Map<String, String>> invalidLong;
-    private final CollectionAccumulator<String> invalidExamples;
+    private final boolean failOnInvalid;
 
     /**
      * @param longRows    for the long layout, the row checks used to stream sequences longer than
      *                    {@code chunkLength} without holding them; null for the wide layout
      * @param invalidLong ids of the invalid long sequences, with their first problem (long layout;
-     *                    empty when {@code invalidExamples} is given: then no pass found them first)
-     * @param invalidExamples null to skip invalid sequences (their rows are written to
-     *                    {@code rejected/} by another pass); else {@code input.bad-rows=fail}: the
-     *                    first invalid sequence of a partition is added here as "id: reason" and
-     *                    the partition stops there (the driver then fails the job)
+     *                    empty with {@code failOnInvalid}: then no pass looked for them first)
+     * @param failOnInvalid {@code input.bad-rows=fail}: the first invalid sequence fails the task with
+     *                    an {@link InvalidSequenceException}; else invalid sequences are skipped
+     *                    (another pass writes their rows to {@code rejected/})
      */
     ScorePartitionFn(Broadcast<byte[]> model, FeatureEncoder encoder,
                      FlatMapFunction<Iterator<Row>, AssembledSequence> assemble, OutputLayout layout,
                      int batchSize, int chunkLength, LongAccumulator scoredRows,
                      LongRowsToSequencesFn longRows, Broadcast<Map<String, String>> invalidLong,
-                     CollectionAccumulator<String> invalidExamples) {
-        this.invalidExamples = invalidExamples;
+                     boolean failOnInvalid) {
+        this.failOnInvalid = failOnInvalid;
         this.longRows = longRows;
         this.invalidLong = invalidLong;
         this.model = model;
@@ -94,7 +92,7 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, InternalR
                 while (batch.size() < batchSize && sequences.hasNext()) {
                     AssembledSequence next = sequences.next();
                     if (!next.isValid()) {
-                        if (invalidExamples != null) {
+                        if (failOnInvalid) {
                             Row rejected = next.rejectedRows().get(0);
                             return stop(rejected.get(layout.idIndex), rejected.getString(rejected.size() - 1));
                         }
@@ -114,14 +112,9 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, InternalR
         };
     }
 
-    /**
-     * {@code input.bad-rows=fail}: records the partition's first invalid sequence for the driver,
-     * which fails the job after the pass, and ends the partition (its output is never committed).
-     * Returns false, the end of the partition's iterator.
-     */
-    private boolean stop(Object id, String reason) {
-        invalidExamples.add(id + ": " + reason);
-        return false;
+    /** {@code input.bad-rows=fail}: fails the task, hence the job (see {@link InvalidSequenceException}). */
+    private static boolean stop(Object id, String reason) {
+        throw new InvalidSequenceException(id + ": " + reason);
     }
 
     /**
@@ -146,7 +139,7 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, InternalR
                     AssembledSequence sequence = longRows.assemble(key, head);
                     if (sequence.isValid()) {
                         batch.add(sequence);
-                    } else if (invalidExamples != null) {
+                    } else if (failOnInvalid) {
                         Row rejected = sequence.rejectedRows().get(0);
                         return stop(key, rejected.getString(rejected.size() - 1));
                     }
@@ -176,7 +169,7 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, InternalR
     /**
      * Scores a long sequence chunk by chunk with carried state; output rows go to {@code out}. Its
      * validity is known beforehand, except under {@code input.bad-rows=fail}, where each chunk is
-     * checked before it is scored: returns false (after {@link #stop}) at the first invalid row.
+     * checked before it is scored, and the first invalid row fails the task ({@link #stop}).
      */
     private boolean scoreStreamed(ScoringForward forward, MinibatchBuilder builder, OutputRows output,
                                   GroupReader reader, String id, List<Row> first, ArrayDeque<InternalRow> out) {
@@ -188,7 +181,7 @@ final class ScorePartitionFn implements FlatMapFunction<Iterator<Row>, InternalR
         forward.startStream();
         try {
             for (List<Row> chunk = first; !chunk.isEmpty(); chunk = reader.read(chunkLength)) {
-                if (invalidExamples != null) {
+                if (failOnInvalid) {
                     for (Row row : chunk) {
                         String problem = longRows.rowProblem(row, previous, id, false);
                         if (problem != null) {

@@ -34,7 +34,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
@@ -133,11 +132,9 @@ public final class ScoringRun {
         LongRowsToSequencesFn longRows = assemble instanceof LongRowsToSequencesFn fn ? fn : null;
         Broadcast<Map<String, String>> invalidLong = null;
         // input.bad-rows=fail: the scoring pass itself checks every sequence (it must read and
-        // assemble them all anyway) and reports the first invalid one of each partition; the job
-        // fails after it and the committer drops what it wrote. A separate check before it read,
-        // sorted and assembled the whole input once more (BENCHMARKS.md, "Cutting the Spark side").
-        CollectionAccumulator<String> invalidExamples = fail ? jsc.sc().collectionAccumulator("invalid sequences")
-                : null;
+        // assemble them all anyway); the first invalid one fails its task and the job, and the
+        // committer drops what was written. A separate check before it read, sorted and assembled
+        // the whole input once more (BENCHMARKS.md, "Cutting the Spark side of scoring").
         Dataset<Row> rejected;
         if (fail) {
             // Every row is scored or the job fails: rejected/ is the empty table with its schema.
@@ -165,7 +162,7 @@ public final class ScoringRun {
         LongAccumulator scored = jsc.sc().longAccumulator("rows scored");
         ScorePartitionFn scoreFn = new ScorePartitionFn(modelBytes, encoder, assemble, layout,
                 settings.getInt(ConfigKey.SCORE_BATCH_SIZE, 1, 1_000_000),
-                chunkLength, scored, longRows, invalidLong, invalidExamples);
+                chunkLength, scored, longRows, invalidLong, fail);
         long start = System.nanoTime();
         try (Progress progress = new Progress(console, scored, start)) {
             // Internal rows straight to the writer (OutputRows), not Row + createDataFrame's encoder.
@@ -176,11 +173,14 @@ public final class ScoringRun {
                 writer = writer.option("parquet.enable.dictionary#" + column, "false");
             }
             writer.parquet(committer.stagingPath("predictions"));
+        } catch (Exception e) { // also Spark's checked SparkException, which Scala throws undeclared
+            InvalidSequenceException invalid = InvalidSequenceException.in(e);
+            if (invalid == null) {
+                throw e;
+            }
+            throw invalidRows(location, List.of(invalid.getMessage()));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        if (fail && !invalidExamples.value().isEmpty()) {
-            throw invalidRows(location, invalidExamples.value().stream().distinct().sorted().limit(3).toList());
-        }
         rejected.write().parquet(committer.stagingPath("rejected"));
         modelBytes.destroy();
 
