@@ -14,7 +14,8 @@ import scala.Function1;
  * Builds the output rows of {@link OutputLayout} directly in Spark's internal form. The scoring
  * pass used to make generic {@code Row}s (boxed probabilities in a Scala buffer) and have
  * {@code createDataFrame} convert each one back with its row encoder, which validates every
- * value's external type: 5-7% of a scoring task's samples in BENCHMARKS.md's profile. Here the
+ * value's external type: about 8% of the scoring work's task time in BENCHMARKS.md ("Cutting the
+ * Spark side of scoring"). Here the
  * copied input columns go through Spark's own per-type converters, prediction labels are encoded
  * once, and probabilities become a primitive array. Not thread-safe: one per task.
  */
