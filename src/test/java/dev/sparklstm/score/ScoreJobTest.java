@@ -255,9 +255,8 @@ class ScoreJobTest {
 
     /**
      * With input.bad-rows=fail the scoring pass itself finds the invalid sequence (no pass checks
-     * the input before it): the job fails with the example, and nothing is left at the output path
-     * or staged next to it, although the pass had already written the predictions of the other
-     * sequences. With reject the same row goes to rejected/, with every input column (a column no
+     * the input before it): its task throws, the job fails with the example, and nothing is left at
+     * the output path or staged next to it, though the other tasks may have written predictions. With reject the same row goes to rejected/, with every input column (a column no
      * role reads included; the fail-mode pass leaves it out of the shuffle).
      */
     @Test
