@@ -18,45 +18,32 @@ import scala.Tuple2;
  * Since its predictions are written as they are computed, whether a long sequence is valid must be
  * known before it is scored: {@link InvalidSequences} finds the invalid ones first (a small
  * set, collected to the driver and broadcast), then {@link RejectedRows} and the scorer use it.
- * When invalid rows fail the job, the same pass checks the short sequences too, so that one pass
- * over the input decides.
+ * (With {@code input.bad-rows=fail} neither runs: the scoring pass checks as it goes.)
  */
 final class LongStreams {
     private LongStreams() {
     }
 
-    /**
-     * Emits (id, first problem) for every invalid sequence longer than {@code chunkLength} rows, or,
-     * with {@code firstOnly}, for the first invalid sequence of the partition of any length.
-     */
+    /** Emits (id, first problem) for every invalid sequence longer than {@code chunkLength} rows. */
     static final class InvalidSequences implements FlatMapFunction<Iterator<Row>, Tuple2<String, String>> {
         private static final long serialVersionUID = 1L;
         private final LongRowsToSequencesFn rowsFn;
         private final int chunkLength;
-        private final boolean firstOnly;
 
-        InvalidSequences(LongRowsToSequencesFn rowsFn, int chunkLength, boolean firstOnly) {
+        InvalidSequences(LongRowsToSequencesFn rowsFn, int chunkLength) {
             this.rowsFn = rowsFn;
             this.chunkLength = chunkLength;
-            this.firstOnly = firstOnly;
         }
 
         @Override
         public Iterator<Tuple2<String, String>> call(Iterator<Row> rows) {
             GroupReader reader = new GroupReader(rows, rowsFn.idIndex());
             List<Tuple2<String, String>> invalid = new ArrayList<>();
-            while (reader.hasNextGroup() && !(firstOnly && !invalid.isEmpty())) {
+            while (reader.hasNextGroup()) {
                 Object key = reader.nextGroup();
                 List<Row> piece = reader.read(chunkLength);
                 if (key == null || !reader.groupHasMore()) {
-                    if (firstOnly) { // else: short, checked whole by the other passes
-                        List<Row> rejected = rowsFn.assemble(key, piece).rejectedRows();
-                        if (!rejected.isEmpty()) {
-                            Row row = rejected.get(0);
-                            invalid.add(new Tuple2<>(String.valueOf(key), row.getString(row.size() - 1)));
-                        }
-                    }
-                    continue;
+                    continue; // short: checked whole by the other passes
                 }
                 String id = String.valueOf(key).trim();
                 Row previous = null;

@@ -32,6 +32,7 @@ final class OutputLayout implements Serializable {
     final int targets;
     final StructType schema;
     final String predictionColumn;
+    final String probabilitiesColumn;
     final List<String> targetColumns;
     final String lengthColumn;
     final String stepColumn;
@@ -72,10 +73,12 @@ final class OutputLayout implements Serializable {
         }
         List<String> targetNames = new ArrayList<>();
         String prediction = null;
+        String probabilities = null;
         if (classification) {
             prediction = fresh(taken, "prediction");
+            probabilities = fresh(taken, "probabilities");
             out = out.add(prediction, DataTypes.StringType, false)
-                    .add(fresh(taken, "probabilities"), DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+                    .add(probabilities, DataTypes.createArrayType(DataTypes.DoubleType, false), false);
         } else {
             for (String target : encoder.targetColumns()) {
                 String name = fresh(taken, "prediction_" + snake(target));
@@ -85,9 +88,20 @@ final class OutputLayout implements Serializable {
         }
         this.schema = out;
         this.predictionColumn = prediction;
+        this.probabilitiesColumn = probabilities;
         this.targetColumns = List.copyOf(targetNames);
         this.lengthColumn = length;
         this.stepColumn = step;
+    }
+
+    /**
+     * Parquet column paths of the predicted numbers (probabilities, or regression predictions).
+     * Nearly every value differs, so Parquet's dictionary encoding only costs time (hashing each
+     * value into a dictionary that overflows and falls back to plain encoding).
+     */
+    List<String> parquetNumberColumns() {
+        // Spark writes arrays in Parquet's standard three-level LIST form: <name>.list.element.
+        return classification ? List.of(probabilitiesColumn + ".list.element") : targetColumns;
     }
 
     private static String fresh(List<String> taken, String name) {

@@ -27,11 +27,13 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
@@ -107,7 +109,11 @@ public final class ScoringRun {
             unroll[i] = wide && !spec.isPerSequence() && roles.labels().contains(copy.get(i))
                     && input.schema().apply(copy.get(i)).dataType() instanceof ArrayType;
         }
-        OutputLayout layout = new OutputLayout(input.schema(), roles.sequenceId(), roles.time(), copy, unroll, wide,
+        boolean fail = spec.badRows() == DataSpec.BadRows.FAIL;
+        // Only the columns the job reads go through the shuffle and the sort by (id, time). With
+        // input.bad-rows=reject, rejected/ gets every input column, so then all of them do.
+        Dataset<Row> used = fail ? input.select(usedColumns(input.schema(), roles, copy)) : input;
+        OutputLayout layout = new OutputLayout(used.schema(), roles.sequenceId(), roles.time(), copy, unroll, wide,
                 spec.isPerSequence(), encoder);
         console.printf("model %s (%s, %s), input %s%n", model.location(), metadata.task().type(),
                 metadata.task().output(), location);
@@ -119,55 +125,60 @@ public final class ScoringRun {
         }
         int partitions = partitions(settings.getInt(ConfigKey.SCORE_PARTITIONS, 0, 1_000_000), inputRows,
                 jsc.defaultParallelism());
-        SequenceSource source = SequenceSource.of(input, spec, roles, partitions, false, true);
+        SequenceSource source = SequenceSource.of(used, spec, roles, partitions, false, true);
         JavaRDD<Row> rows = source.rows();
         FlatMapFunction<Iterator<Row>, AssembledSequence> assemble = source.assemble();
         int chunkLength = settings.getInt(ConfigKey.SCORE_CHUNK_LENGTH, 1, 100_000_000);
         LongRowsToSequencesFn longRows = assemble instanceof LongRowsToSequencesFn fn ? fn : null;
         Broadcast<Map<String, String>> invalidLong = null;
-        FlatMapFunction<Iterator<Row>, Row> rejectedFn = new SequenceSource.RejectedRows(assemble);
-        boolean fail = spec.badRows() == DataSpec.BadRows.FAIL;
-        if (longRows != null) {
-            // Long sequences are scored as they stream by, so the invalid ones must be known first.
-            // When invalid rows fail the job, this one pass checks every sequence and stops there.
-            Map<String, String> invalid = new HashMap<>();
-            for (Tuple2<String, String> entry : rows.mapPartitions(
-                    new LongStreams.InvalidSequences(longRows, chunkLength, fail)).collect()) {
-                invalid.put(entry._1(), entry._2());
-            }
-            if (fail && !invalid.isEmpty()) {
-                throw invalidRows(location, invalid.entrySet().stream().limit(3)
-                        .map(e -> e.getKey() + ": " + e.getValue()).toList());
-            }
-            invalidLong = jsc.broadcast(invalid);
-            rejectedFn = new LongStreams.RejectedRows(longRows, chunkLength, invalidLong);
-        }
-        Dataset<Row> rejected = spark.createDataFrame(rows.mapPartitions(rejectedFn),
-                SequenceSource.rejectedSchema(input.schema()));
+        // input.bad-rows=fail: the scoring pass itself checks every sequence (it must read and
+        // assemble them all anyway); the first invalid one fails its task and the job, and the
+        // committer drops what was written. A separate check before it read, sorted and assembled
+        // the whole input once more (BENCHMARKS.md, "Cutting the Spark side of scoring").
+        Dataset<Row> rejected;
         if (fail) {
-            if (longRows == null) {
-                List<Row> examples = rejected.limit(3).collectAsList();
-                if (!examples.isEmpty()) {
-                    throw invalidRows(location, examples.stream().map(r -> r.get(input.schema().fieldIndex(
-                            roles.sequenceId())) + ": " + r.getString(r.size() - 1)).toList());
-                }
+            // Every row is scored or the job fails: rejected/ is the empty table with its schema.
+            rejected = spark.createDataFrame(List.of(), SequenceSource.rejectedSchema(input.schema()));
+            if (longRows != null) {
+                invalidLong = jsc.broadcast(Map.of());
             }
-            // The check read every row (the pass over the long layout, or a limit that finds nothing,
-            // which scans all partitions) and found no invalid one: write the empty rejected/ table as
-            // it is, instead of sorting, grouping and checking the whole input once more (about 6% of
-            // a 10M-row job, BENCHMARKS.md).
-            rejected = spark.createDataFrame(List.of(), rejected.schema());
+        } else {
+            FlatMapFunction<Iterator<Row>, Row> rejectedFn = new SequenceSource.RejectedRows(assemble);
+            if (longRows != null) {
+                // Long sequences are scored as they stream by, so the invalid ones must be known first.
+                Map<String, String> invalid = new HashMap<>();
+                for (Tuple2<String, String> entry : rows.mapPartitions(
+                        new LongStreams.InvalidSequences(longRows, chunkLength)).collect()) {
+                    invalid.put(entry._1(), entry._2());
+                }
+                invalidLong = jsc.broadcast(invalid);
+                rejectedFn = new LongStreams.RejectedRows(longRows, chunkLength, invalidLong);
+            }
+            rejected = spark.createDataFrame(rows.mapPartitions(rejectedFn),
+                    SequenceSource.rejectedSchema(input.schema()));
         }
 
         Broadcast<byte[]> modelBytes = jsc.broadcast(model.model());
         LongAccumulator scored = jsc.sc().longAccumulator("rows scored");
         ScorePartitionFn scoreFn = new ScorePartitionFn(modelBytes, encoder, assemble, layout,
                 settings.getInt(ConfigKey.SCORE_BATCH_SIZE, 1, 1_000_000),
-                chunkLength, scored, longRows, invalidLong);
+                chunkLength, scored, longRows, invalidLong, fail);
         long start = System.nanoTime();
         try (Progress progress = new Progress(console, scored, start)) {
-            spark.createDataFrame(rows.mapPartitions(scoreFn), layout.schema).write()
-                    .parquet(committer.stagingPath("predictions"));
+            // Internal rows straight to the writer (OutputRows), not Row + createDataFrame's encoder.
+            // internalCreateDataFrame is private[sql] in Scala, public in bytecode; Spark 3.5 is pinned.
+            DataFrameWriter<Row> writer = spark.internalCreateDataFrame(rows.mapPartitions(scoreFn).rdd(),
+                    layout.schema, false).write();
+            for (String column : layout.parquetNumberColumns()) {
+                writer = writer.option("parquet.enable.dictionary#" + column, "false");
+            }
+            writer.parquet(committer.stagingPath("predictions"));
+        } catch (Exception e) { // also Spark's checked SparkException, which Scala throws undeclared
+            InvalidSequenceException invalid = InvalidSequenceException.in(e);
+            if (invalid == null) {
+                throw e;
+            }
+            throw invalidRows(location, List.of(invalid.getMessage()));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         rejected.write().parquet(committer.stagingPath("rejected"));
@@ -204,6 +215,26 @@ public final class ScoringRun {
         }
         long needed = inputRows / ROWS_PER_PARTITION + (inputRows % ROWS_PER_PARTITION == 0 ? 0 : 1);
         return (int) Math.min(MAX_AUTO_PARTITIONS, Math.max(defaultParallelism, needed));
+    }
+
+    /**
+     * The input columns scoring reads, in input order: sequence id, time, features (a matrix
+     * column once for all its elements), labels and pass-through columns.
+     */
+    static org.apache.spark.sql.Column[] usedColumns(StructType schema, ColumnRoles roles, List<String> copy) {
+        java.util.Set<String> names = new java.util.HashSet<>(copy);
+        names.add(roles.sequenceId());
+        names.add(roles.time());
+        names.addAll(roles.categoricalFeatures());
+        names.addAll(roles.labels());
+        for (String feature : roles.numericFeatures()) {
+            Map.Entry<String, Integer> element = List.of(schema.fieldNames()).contains(feature) ? null
+                    : ColumnRoles.parseMatrixElement(feature);
+            names.add(element == null ? feature : element.getKey());
+        }
+        return java.util.Arrays.stream(schema.fieldNames()).filter(names::contains)
+                .map(name -> functions.col("`" + name.replace("`", "``") + "`"))
+                .toArray(org.apache.spark.sql.Column[]::new);
     }
 
     private static IllegalArgumentException invalidRows(String location, List<String> examples) {

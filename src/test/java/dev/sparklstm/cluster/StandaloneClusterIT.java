@@ -228,6 +228,27 @@ class StandaloneClusterIT {
         assertEquals(0, parquetRows(scores.resolve("rejected")));
         double accuracy = summary.get("metrics").get("accuracy").asDouble();
         assertTrue(accuracy > trainBaseline + 0.1, "scored accuracy " + accuracy + " vs baseline " + trainBaseline);
+
+        // input.bad-rows=fail is checked by the scoring pass: an executor's task throws at the
+        // invalid sequence, and the driver (another JVM) must still find the reason in the failure
+        // to print the job's own error, with exit code 2 and nothing written.
+        Path badInput = Files.createDirectories(work.resolve("sensor-bad.csv"));
+        try (Stream<Path> parts = Files.list(ROOT.resolve("data-samples/sensor-steps.csv"))) {
+            for (Path part : parts.filter(p -> p.toString().endsWith(".csv")).toList()) {
+                // s000001 at t=3 loses its vibration value (an empty CSV cell is null).
+                String text = Files.readString(part).replaceFirst("(?m)^(s000001,3,[^,]*),[^,]*,", "$1,,");
+                Files.writeString(badInput.resolve(part.getFileName()), text);
+            }
+        }
+        Path failed = work.resolve("score-bad");
+        Job bad = submit("score-bad", "score.sh", "--model", fastOutput().resolve("model").toString(), "--input",
+                badInput.toString(), "--output", failed.toString());
+        assertEquals(2, bad.awaitExit(), "exit code of invalid input");
+        String driverLog = bad.stderr();
+        assertTrue(driverLog.contains("has invalid rows, for example: [s000001: ")
+                && driverLog.contains("feature \"vibration\" is null") && driverLog.contains("Nothing was written"),
+                driverLog);
+        assertFalse(Files.exists(failed), "a failed run left output at " + failed);
     }
 
     @Test

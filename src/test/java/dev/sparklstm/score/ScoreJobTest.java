@@ -258,6 +258,47 @@ class ScoreJobTest {
         }
     }
 
+    /**
+     * With input.bad-rows=fail the scoring pass itself finds the invalid sequence (no pass checks
+     * the input before it): its task throws, the job fails with the example, and nothing is left at
+     * the output path or staged next to it, though the other tasks may have written predictions. With reject the same row goes to rejected/, with every input column (a column no
+     * role reads included; the fail-mode pass leaves it out of the shuffle).
+     */
+    @Test
+    void wideLayoutInvalidSequenceFailsFromTheScoringPassAndWritesNothing() throws Exception {
+        Path run = temp.resolve("wide-run");
+        TrainJob.run(spark, TrainOptions.parse("--config", "conf/adding-wide-regression.properties",
+                "--output", run.toString(), "--set", "train.epochs=1"), quiet());
+        String input = temp.resolve("wide-bad.parquet").toString();
+        spark.read().parquet("data-samples/adding-wide.parquet")
+                .withColumn("value", org.apache.spark.sql.functions.expr(
+                        "CASE WHEN seq_id = 417 THEN transform(value, (x, i) -> IF(i = 3, double('NaN'), x)) "
+                                + "ELSE value END"))
+                .withColumn("note", org.apache.spark.sql.functions.lit("not read"))
+                .repartition(3).write().parquet(input);
+        Path scores = Files.createDirectories(temp.resolve("scores"));
+        Path failed = scores.resolve("failed");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> score("--model",
+                run.resolve("model").toString(), "--input", input, "--output", failed.toString()));
+        assertTrue(e.getMessage().contains("has invalid rows, for example: [417: step 3: feature \"value\" is NaN")
+                && e.getMessage().contains("Nothing was written"), e.getMessage());
+        assertFalse(Files.exists(failed));
+        try (java.util.stream.Stream<Path> left = Files.list(scores)) {
+            assertEquals(List.of(), left.toList(), "nothing staged next to the output either");
+        }
+
+        Path out = scores.resolve("rejecting");
+        ScoreResult result = score("--model", run.resolve("model").toString(), "--input", input,
+                "--output", out.toString(), "--set", "input.bad-rows=reject");
+        assertEquals(600, result.inputRows());
+        assertEquals(599, result.scoredRows());
+        assertEquals(1, result.rejectedRows());
+        List<Row> rejected = spark.read().parquet(out.resolve("rejected").toString()).collectAsList();
+        assertEquals(417L, rejected.get(0).getLong(0));
+        assertEquals("not read", rejected.get(0).getAs("note"), "rejected rows keep every input column");
+        assertEquals("step 3: feature \"value\" is NaN", rejected.get(0).getString(rejected.get(0).size() - 1));
+    }
+
     private static void assertSameScores(List<Row> expected, List<Row> actual, double tolerance, String what) {
         assertEquals(expected.size(), actual.size(), what);
         for (int i = 0; i < expected.size(); i++) {
