@@ -20,7 +20,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The input rows arranged for sequence assembly, shared by training and scoring: in the long
  * layout repartitioned by sequence id and sorted by (id, time) within partitions (grouping happens
- * on the executors, never on the driver); in the wide layout one row per sequence as read. Pair
+ * on the executors, never on the driver); in the wide layout one row per sequence as read (rows
+ * that share a sequence id are all invalid: {@link #duplicateIds}). Pair
  * {@link #rows()} with {@link #assemble()} in {@code mapPartitions}.
  *
  * @param rows     the arranged rows
@@ -29,6 +30,8 @@ import org.apache.spark.sql.types.StructType;
 public record SequenceSource(JavaRDD<Row> rows, FlatMapFunction<Iterator<Row>, AssembledSequence> assemble) {
     /** Helper column holding the sortable time value. */
     static final String ORDER_COLUMN = "__spark_lstm_order";
+    /** Most duplicated wide-layout sequence ids that are rejected row by row; more fail the job. */
+    static final int MAX_DUPLICATE_IDS = 10_000;
 
     /**
      * @param withLabels whether labels are required and checked (training) or ignored (scoring)
@@ -38,8 +41,9 @@ public record SequenceSource(JavaRDD<Row> rows, FlatMapFunction<Iterator<Row>, A
                                     boolean withLabels, boolean keepRows) {
         SequenceAssembler assembler = new SequenceAssembler(spec, roles, input.schema(), withLabels);
         if (spec.layout() == DataSpec.Layout.WIDE) {
-            return new SequenceSource(input.javaRDD(), new WidePartition(
-                    new WideRowToSequenceFn(assembler, spec.isPerSequence(), input.schema().fieldNames(), keepRows)));
+            return new SequenceSource(input.javaRDD(), new WidePartition(new WideRowToSequenceFn(assembler,
+                    spec.isPerSequence(), input.schema().fieldNames(), keepRows,
+                    duplicateIds(input, roles.sequenceId()))));
         }
         Dataset<Row> sorted = input.withColumn(ORDER_COLUMN, orderColumn(input.schema(), spec))
                 .repartition(partitions, col(roles.sequenceId()))
@@ -47,6 +51,31 @@ public record SequenceSource(JavaRDD<Row> rows, FlatMapFunction<Iterator<Row>, A
         return new SequenceSource(sorted.javaRDD(), new LongRowsToSequencesFn(assembler, spec.isPerSequence(),
                 input.schema().fieldIndex(roles.time()), sorted.schema().fieldIndex(ORDER_COLUMN), roles.time(),
                 keepRows));
+    }
+
+    /**
+     * Wide layout: the sequence ids that more than one row has, with their row counts (one Spark
+     * job that reads only the id column; usually empty). Their rows are rejected, or fail the job,
+     * like any invalid row: two rows with one id are not one sequence, and scoring would write two
+     * outputs under one id. At most {@link #MAX_DUPLICATE_IDS} such ids travel with the tasks;
+     * more is an error before any other work.
+     */
+    static java.util.Map<String, Long> duplicateIds(Dataset<Row> input, String idColumn) {
+        String copies = "__spark_lstm_copies";
+        List<Row> found = input.where(col(idColumn).isNotNull()).groupBy(col(idColumn))
+                .agg(org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.lit(1)).as(copies))
+                .where(col(copies).gt(1)).limit(MAX_DUPLICATE_IDS + 1).collectAsList();
+        if (found.size() > MAX_DUPLICATE_IDS) {
+            throw new IllegalArgumentException("more than " + MAX_DUPLICATE_IDS + " sequence ids of column \""
+                    + idColumn + "\" are in more than one row (for example " + found.get(0).get(0) + ": "
+                    + found.get(0).getLong(1) + " rows), but the wide layout (input.layout=wide) takes one row per "
+                    + "sequence: deduplicate the input, or use input.layout=long for one row per time step");
+        }
+        java.util.Map<String, Long> ids = new java.util.HashMap<>();
+        for (Row row : found) {
+            ids.put(RowValues.toCategory(row.get(0)), row.getLong(1));
+        }
+        return ids;
     }
 
     /**

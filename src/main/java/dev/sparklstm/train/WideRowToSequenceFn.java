@@ -2,6 +2,7 @@ package dev.sparklstm.train;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.function.Function;
 import dev.sparklstm.sequence.SequenceRecord;
 import org.apache.spark.sql.Row;
@@ -9,7 +10,8 @@ import org.apache.spark.sql.Row;
 /**
  * Turns one row of the wide layout (a sequence with one array per feature, and a per-step label
  * array or a per-sequence scalar label) into a sequence, or rejects it with the reason: null id,
- * null array, arrays of different lengths, empty arrays, or a bad element.
+ * an id that more than one row has (see {@link SequenceSource}), null array, arrays of different
+ * lengths, empty arrays, or a bad element.
  */
 public final class WideRowToSequenceFn implements Function<Row, AssembledSequence> {
     private static final long serialVersionUID = 1L;
@@ -18,15 +20,21 @@ public final class WideRowToSequenceFn implements Function<Row, AssembledSequenc
     private final boolean perSequence;
     private final String[] columnNames;
     private final boolean keepRows;
+    /** Ids (as {@link RowValues#toCategory}) that more than one input row has, with their row counts. */
+    private final Map<String, Long> duplicateIds;
 
     public WideRowToSequenceFn(SequenceAssembler assembler, boolean perSequence, String[] columnNames) {
-        this(assembler, perSequence, columnNames, false);
+        this(assembler, perSequence, columnNames, false, Map.of());
     }
 
-    /** @param keepRows whether valid sequences keep their input row (scoring writes per-row output) */
+    /**
+     * @param keepRows     whether valid sequences keep their input row (scoring writes per-row output)
+     * @param duplicateIds ids that more than one input row has, with their row counts: all those rows are rejected
+     */
     public WideRowToSequenceFn(SequenceAssembler assembler, boolean perSequence, String[] columnNames,
-                               boolean keepRows) {
+                               boolean keepRows, Map<String, Long> duplicateIds) {
         this.keepRows = keepRows;
+        this.duplicateIds = duplicateIds;
         this.assembler = assembler;
         this.perSequence = perSequence;
         this.columnNames = columnNames;
@@ -39,6 +47,11 @@ public final class WideRowToSequenceFn implements Function<Row, AssembledSequenc
             return reject(row, "sequence id is null");
         }
         String id = RowValues.toCategory(key);
+        Long copies = duplicateIds.get(id);
+        if (copies != null) {
+            return reject(row, "sequence id " + id + " is in " + copies
+                    + " rows; the wide layout (input.layout=wide) takes one row per sequence");
+        }
         List<Integer> arrayColumns = new ArrayList<>();
         for (int c : assembler.numericIndex()) {
             arrayColumns.add(c);

@@ -427,6 +427,10 @@ class BadInputJobTest {
 
     /** The base sequences as wide rows (one per sequence), w03 with empty arrays, w07 with x2 one step short. */
     private String wideInput() {
+        return parquet("wide", WIDE, wideRows());
+    }
+
+    private List<Object[]> wideRows() {
         List<Object[]> rows = new ArrayList<>();
         List<Object[]> steps = baseRows();
         for (int s = 0; s < SEQUENCES; s++) {
@@ -444,7 +448,7 @@ class BadInputJobTest {
             }
             rows.add(new Object[] {"w" + id(s).substring(1), x1, x2, label});
         }
-        return parquet("wide", WIDE, rows);
+        return rows;
     }
 
     @Test
@@ -474,6 +478,43 @@ class BadInputJobTest {
         assertEquals("array lengths differ in sequence w07: \"x1\" has 6 steps, \"x2\" has 5",
                 rejected.get(1).getString(4));
         assertEquals(5, rejected.get(1).getList(2).size());
+    }
+
+    @Test
+    void wideLayoutRowsSharingASequenceIdAreRejectedAllOrFailTheJob() throws IOException {
+        List<Object[]> rows = wideRows();
+        Object[] copy = rows.get(5).clone();
+        rows.add(2, copy); // w05 twice, both rows valid on their own
+        String input = parquet("wide-duplicate", WIDE, rows);
+        String failed = output("wide-duplicate-fail");
+        IllegalArgumentException e = runFails(options(input, failed, "--set", "input.layout=wide"));
+        assertTrue(e.getMessage().startsWith("4 of 13 input rows are invalid, for example:"), e.getMessage());
+        assertTrue(e.getMessage().contains("seq_id=w05: sequence id w05 is in 2 rows; the wide layout "
+                + "(input.layout=wide) takes one row per sequence"), e.getMessage());
+        assertNothingWritten(failed);
+
+        String out = output("wide-duplicate-reject");
+        TrainResult result = run(options(input, out, "--set", "input.layout=wide", "--set", "input.bad-rows=reject"));
+        assertCounts(result, 13, 9, 4);
+        List<Row> rejected = spark.read().parquet(Path.of(out, "rejected").toString()).where("seq_id = 'w05'")
+                .collectAsList();
+        assertEquals(2, rejected.size(), "both rows of the duplicated id are rejected");
+        for (Row row : rejected) {
+            assertEquals("sequence id w05 is in 2 rows; the wide layout (input.layout=wide) takes one row per sequence",
+                    row.getString(4));
+        }
+    }
+
+    @Test
+    void tooManyDuplicatedWideIdsAreOneErrorBeforeAnyWork() {
+        int ids = SequenceSource.MAX_DUPLICATE_IDS + 1;
+        org.apache.spark.sql.Dataset<Row> input = spark.range(0, 2L * ids).selectExpr("cast(id div 2 as string) as seq_id");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SequenceSource.duplicateIds(input, "seq_id"));
+        assertTrue(e.getMessage().startsWith("more than 10000 sequence ids of column \"seq_id\" are in more than one"
+                + " row (for example "), e.getMessage());
+        assertEquals(Map.of("7", 2L), SequenceSource.duplicateIds(input.where("seq_id in ('7', '8')").limit(3),
+                "seq_id"));
     }
 
     // ---------------------------------------------------------------- regression labels from CSV
