@@ -119,14 +119,27 @@ else
       echo "${jars[0]}"
     fi
   }
-  JAR="$(job_jar)"
-  if [[ -z "$JAR" || ! -f "$ROOT/target/spark-home/RELEASE" ]] \
-      || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
-    echo "building the job jar (mvn package, first build downloads ~2 GB of jars)..." >&2
-    # Maven 3.8 prints terminal reset codes even in batch mode: strip them (pipefail keeps its status).
-    (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+  build_if_stale() {
     JAR="$(job_jar)"
-    touch "$JAR"
+    if [[ -z "$JAR" || ! -f "$ROOT/target/spark-home/RELEASE" ]] \
+        || [[ -n "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$JAR" -print -quit)" ]]; then
+      echo "building the job jar (mvn package, first build downloads ~2 GB of jars)..." >&2
+      # Maven 3.8 prints terminal reset codes even in batch mode: strip them (pipefail keeps its status).
+      (cd "$ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+      JAR="$(job_jar)"
+      touch "$JAR"
+    fi
+  }
+  # Two scripts started together on a fresh or changed checkout would otherwise build into the
+  # same target/ at once: the second waits for the first build and then finds the jar fresh.
+  mkdir -p "$ROOT/target"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$ROOT/target/.job-jar.lock"
+    flock 9
+    build_if_stale
+    exec 9>&-
+  else
+    build_if_stale
   fi
 fi
 
