@@ -158,11 +158,7 @@ final class FloatLstmForward {
         int gates4 = 4 * hidden;
         int n = batch * hidden;
         inputRows(batch, steps, inputs, hidden);
-        boolean project = inputs >= PROJECT_MIN_INPUTS;
-        int block = project ? Math.max(1, Math.min(steps, zBlockFloats / (batch * gates4))) : 1;
-        z.ensure((long) block * batch * gates4);
         c.ensure(2L * n);
-        tc.ensure(n);
         ByteBuffer xb = xh.bytes();
         if (source != null) {
             ByteBuffer sb = source.bytes();
@@ -186,6 +182,11 @@ final class FloatLstmForward {
             }
             return;
         }
+        // GEMM + gate math: pre-activations for blocks of steps (one step unless projected), tanh(c).
+        boolean project = inputs >= PROJECT_MIN_INPUTS;
+        int block = project ? Math.max(1, Math.min(steps, zBlockFloats / (batch * gates4))) : 1;
+        z.ensure((long) block * batch * gates4);
+        tc.ensure(n);
         loadWeights(params, wOff, rwOff, bOff);
         for (int t0 = 0; t0 < steps; t0 += block) {
             int t1 = Math.min(steps, t0 + block);
