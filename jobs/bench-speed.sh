@@ -14,10 +14,11 @@
 # Usage: jobs/bench-speed.sh
 # Environment (all optional):
 #   BENCH_ROUNDS            Java/Python alternations (default 3)
-#   BENCH_WARMUP            untimed repetitions per process (default 2)
+#   BENCH_WARMUP            untimed repetitions per process (default 3)
 #   BENCH_REPEATS           timed repetitions per process (default 3)
 #   BENCH_TRAIN_BATCHES     minibatches per training measurement (default 40, one epoch of the issue)
-#   BENCH_INFER_CALLS       forward passes of a [256, 8, 50] batch per inference measurement (default 5)
+#   BENCH_INFER_CALLS       forward passes of a [256, 8, 50] batch per inference measurement (default 10;
+#                           shorter ones read low on 2 cores while the JIT compiles)
 #   BENCH_THREADS           OMP_NUM_THREADS of both sides (default 1, one per Spark task as jobs/launch.sh)
 #   BENCH_WORKLOADS         default A,B
 #   BENCH_MODES             train, infer or both (default train,infer)
@@ -34,10 +35,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS="${BENCH_ROUNDS:-3}"
-WARMUP="${BENCH_WARMUP:-2}"
+WARMUP="${BENCH_WARMUP:-3}"
 REPEATS="${BENCH_REPEATS:-3}"
 TRAIN_BATCHES="${BENCH_TRAIN_BATCHES:-40}"
-INFER_CALLS="${BENCH_INFER_CALLS:-5}"
+INFER_CALLS="${BENCH_INFER_CALLS:-10}"
 THREADS="${BENCH_THREADS:-1}"
 WORKLOADS="${BENCH_WORKLOADS:-A,B}"
 MODES="${BENCH_MODES:-train,infer}"
