@@ -21,7 +21,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorLstmStep implements LstmStep {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
     private final int inputs;
     private final int hidden;
     private final int width;
@@ -200,9 +199,7 @@ final class VectorLstmStep implements LstmStep {
                        int cPrevOff, int cNextOff, float[] rowMask, int maskOff) {
         int lanes = S.length();
         for (int v = 0; v < 4 * rows; v++) {
-            FloatVector z = FloatVector.fromArray(S, sums, v * lanes);
-            FloatVector ez = VectorGateMath.exp((v & 3) == 0 ? z.mul(-2f) : z.neg());
-            ((v & 3) == 0 ? ONE.sub(ez).div(ONE.add(ez)) : ONE.div(ez.add(1f))).intoArray(sums, v * lanes);
+            VectorGateMath.gate(v & 3, FloatVector.fromArray(S, sums, v * lanes)).intoArray(sums, v * lanes);
         }
         for (int r = 0; r < rows; r++) {
             cell(sums, r * 4 * lanes, xh, rowOff, batch, e0 + r, j, c, cPrevOff, cNextOff, rowMask, maskOff);
@@ -219,8 +216,7 @@ final class VectorLstmStep implements LstmStep {
         FloatVector i = FloatVector.fromArray(S, sums, at + 3 * lanes);
         int s = e * hidden + j;
         FloatVector cell = f.mul(FloatVector.fromByteBuffer(S, c, (cPrevOff + s) << 2, ORDER)).add(i.mul(g));
-        FloatVector ec = VectorGateMath.exp(cell.mul(-2f));
-        FloatVector h = o.mul(ONE.sub(ec).div(ONE.add(ec)));
+        FloatVector h = o.mul(VectorGateMath.tanh(cell));
         float m = rowMask == null ? 1f : rowMask[maskOff + e];
         if (m != 1f) {
             h = h.mul(m);
