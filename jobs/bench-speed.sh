@@ -101,7 +101,7 @@ run_java() { # run_java ROUND
       SPARK_LSTM_OPENBLAS_CORETYPE="$JAVA_CORE_CHOICE" \
       "$ROOT/jobs/launch.sh" dev.sparklstm.bench.LstmSpeedBenchmark --impls "$IMPLS" --workloads "$WORKLOADS" --modes "$MODES" \
       --warmup "$WARMUP" --repeats "$REPEATS" --train-batches "$TRAIN_BATCHES" --infer-calls "$INFER_CALLS" \
-      >"$log" 2>&1; then
+      --threads "$THREADS" >"$log" 2>&1; then
     echo "bench-speed.sh: the Java benchmark failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1
@@ -190,7 +190,8 @@ for i in impls:
             mark = " ✓" if a / p >= goal[(m, w)] else f" ✗ (goal {goal[(m, w)]}x)"
         row.append(f"**{a / p:.2f}x**{spread}{mark}")
     print(f"| {i} ÷ PyTorch | " + " | ".join(row) + " |")
-# Rates per second of the measuring thread's CPU time (CPUSAMPLE lines): on a small machine the
+# Rates per second of CPU time (CPUSAMPLE lines; the measuring thread's with one thread, the
+# process's with more, JIT, GC and waiting OpenMP threads included): on a small machine the
 # JVM's JIT and GC threads can take the core from short measurements, which wall-clock rates count.
 for i in impls:
     if i == "pytorch":

@@ -186,17 +186,20 @@ def main(argv):
     print(line("INFO", {"side": "python", "torch": torch.__version__, "threads": torch.get_num_threads(),
                         "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "unset"),
                         "blas_libraries": blas_libraries()}), flush=True)
+    # One thread: this thread's CPU time (all the work runs here); more: the process's, which also
+    # counts OpenMP threads waiting for work (as the Java side counts its JIT and GC threads).
+    cpu_time = time.thread_time if torch.get_num_threads() == 1 else time.process_time
     for rep in range(args.warmup + args.repeats):
         for k in range(len(figures)):
             f = figures[(k + rep) % len(figures)]
-            wall, cpu = time.perf_counter(), time.thread_time()
+            wall, cpu = time.perf_counter(), cpu_time()
             rate = f.action()
-            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            wall, cpu = time.perf_counter() - wall, cpu_time() - cpu
             if rep >= args.warmup:
                 f.samples.append(rate)
                 print(line("SAMPLE", f.fields(rep=rep - args.warmup + 1, value=f"{rate:.1f}")), flush=True)
-                # The same rate per second of this thread's CPU time: less sensitive to other
-                # processes on a loaded machine (with one BLAS thread all the work runs here).
+                # The same rate per second of CPU time: less sensitive to other processes on a
+                # loaded machine.
                 print(line("CPUSAMPLE", f.fields(rep=rep - args.warmup + 1, value=f"{rate * wall / cpu:.1f}",
                                                  cpu_share=f"{cpu / wall:.2f}")), flush=True)
             else:

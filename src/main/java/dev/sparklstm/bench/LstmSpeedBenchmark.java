@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.blas.Blas;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -69,7 +70,9 @@ public final class LstmSpeedBenchmark {
               --infer-calls N       output() calls per inference measurement (default 5)
               --sgemm-size N        square sgemm size for the machine's rate (default 1024)
               --seed S              data and initialization seed (default 42)
-            Threads: OMP_NUM_THREADS (jobs/launch.sh sets 1 unless it is set).
+              --threads N           threads per figure (default OMP_NUM_THREADS, else 1): lstm splits
+                                    each minibatch over N threads of its own with OpenBLAS at one
+                                    thread; dl4j-lstm and sgemm use N OpenBLAS threads
             """;
     static final int INPUTS = 8;
     static final int CLASSES = 3;
@@ -106,7 +109,7 @@ public final class LstmSpeedBenchmark {
 
     private static void run(String[] argv) {
         BenchArgs args = new BenchArgs(argv, Set.of("--impls", "--workloads", "--modes", "--warmup", "--repeats",
-                "--train-batches", "--infer-calls", "--sgemm-size", "--seed"));
+                "--train-batches", "--infer-calls", "--sgemm-size", "--seed", "--threads"));
         List<String> impls = choices(args, "--impls", "lstm,dl4j-lstm", IMPLEMENTATIONS.keySet());
         List<String> workloads = choices(args, "--workloads", "A,B", WORKLOADS.keySet());
         List<String> modes = choices(args, "--modes", "train,infer", Set.of("train", "infer"));
@@ -116,9 +119,11 @@ public final class LstmSpeedBenchmark {
         int inferCalls = args.integer("--infer-calls", 5, 1, 100_000);
         int sgemmSize = args.integer("--sgemm-size", 1024, 16, 8192);
         long seed = args.longValue("--seed", 42);
+        int threads = args.integer("--threads", defaultThreads(), 1, 256);
+        Blas blas = Nd4j.factory().blas();
 
         System.out.println(line("INFO", ordered("side", "java", "gate_math", GateMath.get().name(),
-                "omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")),
+                "omp_num_threads", String.valueOf(System.getenv("OMP_NUM_THREADS")), "threads", String.valueOf(threads),
                 "nd4j_threads", String.valueOf(Nd4j.getEnvironment().maxThreads()),
                 "blas_threads", String.valueOf(Nd4j.factory().blas().getMaxThreads()),
                 "blas_vendor", String.valueOf(Nd4j.factory().blas().getBlasVendor()))));
@@ -135,30 +140,36 @@ public final class LstmSpeedBenchmark {
             for (String impl : impls) {
                 MultiLayerNetwork network = NetworkFactory.create(spec(IMPLEMENTATIONS.get(impl), workload, seed),
                         INPUTS, CLASSES, true, false);
+                // lstm's own threads each call OpenBLAS with one thread; the others thread inside OpenBLAS.
+                int lanes = impl.equals("lstm") ? threads : 1;
+                int blasThreads = impl.equals("lstm") ? 1 : threads;
                 for (String mode : modes) {
-                    figures.add(mode.equals("train") ? Figure.training(impl, workload, network, trainData)
-                            : Figure.inference(impl, workload, network, inferFeatures, inferCalls));
+                    Figure figure = mode.equals("train") ? Figure.training(impl, workload, network, trainData, lanes)
+                            : Figure.inference(impl, workload, network, inferFeatures, inferCalls, lanes);
+                    figures.add(figure.withBlasThreads(blas, blasThreads));
                 }
             }
         }
-        figures.add(Figure.sgemm(sgemmSize));
+        figures.add(Figure.sgemm(sgemmSize).withBlasThreads(blas, threads));
 
         for (int rep = 0; rep < warmup + repeats; rep++) {
             boolean timed = rep >= warmup;
             // Rotate the order each repetition so that no implementation always runs first.
             for (int k = 0; k < figures.size(); k++) {
                 Figure figure = figures.get((k + rep) % figures.size());
+                figure.prepare();
                 long wall = System.nanoTime();
-                long cpu = THREADS.getCurrentThreadCpuTime();
+                long cpu = cpuTime(threads);
                 double rate = figure.measure();
                 wall = System.nanoTime() - wall;
-                cpu = THREADS.getCurrentThreadCpuTime() - cpu;
+                cpu = cpuTime(threads) - cpu;
                 if (timed) {
                     figure.samples.add(rate);
                     System.out.println(line("SAMPLE", figure.fields(ordered("rep",
                             String.valueOf(rep - warmup + 1), "value", fmt(rate)))));
-                    // The same rate per second of this thread's CPU time: less sensitive to other
-                    // processes on a loaded machine (with one BLAS thread all the work runs here).
+                    // The same rate per second of CPU time: less sensitive to other processes on a
+                    // loaded machine (one thread: this thread's time, where all the work runs; more:
+                    // the process's, which also counts the JIT, GC and idle-waiting BLAS threads).
                     System.out.println(line("CPUSAMPLE", figure.fields(ordered("rep",
                             String.valueOf(rep - warmup + 1), "value", fmt(rate * wall / cpu),
                             "cpu_share", String.format(Locale.ROOT, "%.2f", (double) cpu / wall)))));
@@ -181,6 +192,24 @@ public final class LstmSpeedBenchmark {
             }
             System.out.println(line("RESULT", figure.fields(extra)));
         }
+    }
+
+    private static int defaultThreads() {
+        String omp = System.getenv("OMP_NUM_THREADS");
+        try {
+            return omp == null ? 1 : Math.max(1, Integer.parseInt(omp.trim()));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** This thread's CPU time with one thread, the whole process's with more (nanoseconds). */
+    private static long cpuTime(int threads) {
+        if (threads == 1) {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static NetworkSpec spec(NetworkSpec.Cell cell, Workload workload, long seed) {
@@ -245,6 +274,7 @@ public final class LstmSpeedBenchmark {
         final Measurement action;
         final long flopsPerSeqStep;
         final List<Double> samples = new ArrayList<>();
+        private Runnable prepare = () -> { };
 
         Figure(Map<String, String> key, long flopsPerSeqStep, Measurement action) {
             this.key = key;
@@ -252,10 +282,27 @@ public final class LstmSpeedBenchmark {
             this.action = action;
         }
 
-        static Figure training(String impl, Workload workload, MultiLayerNetwork network, List<DataSet> data) {
+        /** Sets OpenBLAS's thread count before each measurement of this figure. */
+        Figure withBlasThreads(Blas blas, int threads) {
+            prepare = () -> {
+                blas.setMaxThreads(threads);
+                if (blas.getMaxThreads() != threads) {
+                    throw new IllegalStateException("OpenBLAS kept " + blas.getMaxThreads() + " threads, asked for "
+                            + threads);
+                }
+            };
+            return this;
+        }
+
+        void prepare() {
+            prepare.run();
+        }
+
+        static Figure training(String impl, Workload workload, MultiLayerNetwork network, List<DataSet> data,
+                               int lanes) {
             long seqSteps = (long) data.size() * workload.trainBatch() * STEPS;
             java.util.function.Consumer<DataSet> step = impl.equals("lstm")
-                    ? FastTrainer.forNetwork(network).orElseThrow(() -> new IllegalStateException(
+                    ? FastTrainer.forNetwork(network, lanes).orElseThrow(() -> new IllegalStateException(
                             "the fast training step does not support the benchmark network: "
                                     + FastTrainer.unsupportedReason(network).orElse("?")))::fit
                     : network::fit;
@@ -270,11 +317,11 @@ public final class LstmSpeedBenchmark {
         }
 
         static Figure inference(String impl, Workload workload, MultiLayerNetwork network, INDArray features,
-                                int calls) {
+                                int calls, int lanes) {
             long seqSteps = (long) calls * features.size(0) * features.size(2);
             Runnable forward;
             if (impl.equals("lstm")) {
-                FastForward fast = FastForward.forNetwork(network).orElseThrow(() -> new IllegalStateException(
+                FastForward fast = FastForward.forNetwork(network, lanes).orElseThrow(() -> new IllegalStateException(
                         "the fast forward does not support the benchmark network: "
                                 + FastForward.unsupportedReason(network).orElse("?")));
                 float[] out = new float[fast.outputLength((int) features.size(0), (int) features.size(2))];

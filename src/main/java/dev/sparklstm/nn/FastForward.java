@@ -1,5 +1,6 @@
 package dev.sparklstm.nn;
 
+import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.Optional;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -38,11 +39,9 @@ public final class FastForward {
 
     private final MultiLayerNetwork network;
     private final TrainingPlan plan;
-    private final FloatLstmForward[] kernels;
-    private final OutputForward outputLayer;
+    private final Lane[] lanes;
     private final NativeBuffer result = new NativeBuffer(TYPE);
     private final boolean batchIndependent;
-    private NativeBuffer params;
     private float[] values = new float[0];
     private float[] maskRows = new float[0];
     private int[] lastStep = new int[0];
@@ -51,29 +50,43 @@ public final class FastForward {
     private long resultCapacity;
     /** Batch size of the state {@link #rnnTimeStep} carries, or -1 for none. */
     private int streamBatch = -1;
+    /** The first example of each lane used by the current call, then the batch size. */
+    private int[] bounds = new int[0];
 
-    private FastForward(MultiLayerNetwork network, TrainingPlan plan, GateMath gates) {
+    private FastForward(MultiLayerNetwork network, TrainingPlan plan, GateMath gates, int threads) {
         this.network = network;
         this.plan = plan;
-        RowProjection projection = gates.rowProjection(plan.outIn, plan.outN);
-        batchIndependent = projection != null
+        batchIndependent = gates.rowProjection(plan.outIn, plan.outN) != null
                 && plan.lstms.stream().allMatch(l -> gates.lstmStep(l.nIn(), l.hidden()) != null);
-        kernels = new FloatLstmForward[plan.lstms.size()];
-        for (int i = 0; i < kernels.length; i++) {
-            kernels[i] = new FloatLstmForward(gates);
+        lanes = new Lane[threads];
+        for (int i = 0; i < threads; i++) {
+            lanes[i] = new Lane(gates);
         }
-        outputLayer = new OutputForward(plan, projection);
     }
 
     /** A forward pass for {@code network}, or empty when it is not supported (see {@link #unsupportedReason}). */
     public static Optional<FastForward> forNetwork(MultiLayerNetwork network) {
-        return forNetwork(network, GateMath.get());
+        return forNetwork(network, GateMath.get(), 1);
     }
 
-    /** As {@link #forNetwork(MultiLayerNetwork)} with the given gate math (tests). */
-    static Optional<FastForward> forNetwork(MultiLayerNetwork network, GateMath gates) {
+    /**
+     * As {@link #forNetwork(MultiLayerNetwork)}, splitting each batch's examples over up to {@code
+     * threads} threads (the calling one and pool threads; see {@code Lanes}), each running the
+     * whole network on its examples. Outputs are the one-thread forward's, bit for bit where {@link
+     * #batchIndependent()} holds, else up to OpenBLAS's rounding. Give it that many cores, with
+     * OpenBLAS at one thread (OMP_NUM_THREADS=1), or the threads compete.
+     */
+    public static Optional<FastForward> forNetwork(MultiLayerNetwork network, int threads) {
+        return forNetwork(network, GateMath.get(), threads);
+    }
+
+    /** As {@link #forNetwork(MultiLayerNetwork, int)} with the given gate math (tests). */
+    static Optional<FastForward> forNetwork(MultiLayerNetwork network, GateMath gates, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
         TrainingPlan plan = TrainingPlan.forInference(network);
-        return plan.supported() ? Optional.of(new FastForward(network, plan, gates)) : Optional.empty();
+        return plan.supported() ? Optional.of(new FastForward(network, plan, gates, threads)) : Optional.empty();
     }
 
     /** Why the fast forward does not support {@code network}, or empty when it does. */
@@ -124,13 +137,7 @@ public final class FastForward {
         streamBatch = -1;
         // Only the LSTM under LastTimeStep sees the feature mask in DL4J's output(); with per-step
         // output the mask has no effect there (FastForwardTest checks both against DL4J).
-        forward(features, batch, steps, plan.perSequence ? rowMask : null, false);
-        FloatLstmForward top = kernels[kernels.length - 1];
-        if (plan.perSequence) {
-            outputLayer.perSequence(params, top, batch, lastStep, dest);
-        } else {
-            outputLayer.perStep(params, top, batch, steps, dest);
-        }
+        run(features, batch, steps, plan.perSequence ? rowMask : null, false, dest);
     }
 
     /**
@@ -166,18 +173,12 @@ public final class FastForward {
             throw new IllegalArgumentException("rnnTimeStep: batch size " + batch + " differs from the stream's "
                     + streamBatch + " (call rnnClearPreviousState first)");
         }
-        forward(features, batch, steps, null, carry);
-        streamBatch = batch;
-        FloatLstmForward top = kernels[kernels.length - 1];
-        if (plan.perSequence) {
-            if (lastStep.length < batch) {
-                lastStep = new int[batch];
-            }
-            Arrays.fill(lastStep, 0, batch, steps - 1);
-            outputLayer.perSequence(params, top, batch, lastStep, dest);
-        } else {
-            outputLayer.perStep(params, top, batch, steps, dest);
+        if (lastStep.length < batch) {
+            lastStep = new int[batch];
         }
+        Arrays.fill(lastStep, 0, batch, steps - 1);
+        run(features, batch, steps, null, carry, dest);
+        streamBatch = batch;
     }
 
     /** Forgets the state of the {@link #rnnTimeStep} stream. */
@@ -185,34 +186,76 @@ public final class FastForward {
         streamBatch = -1;
     }
 
-    /** Input rows, then every LSTM layer; {@code topMask} (by row) goes to the top layer only. */
-    private void forward(INDArray features, int batch, int steps, float[] topMask, boolean carry) {
-        bindParams();
-        TrainingPlan.Lstm first = plan.lstms.get(0);
-        NativeBuffer x = kernels[0].inputRows(batch, steps, first.nIn(), first.hidden());
-        RowLayout.fromNcw(new StridedFloats(features), batch, first.nIn(), steps, x.bytes(),
-                first.nIn() + first.hidden());
-        for (int l = 0; l < kernels.length; l++) {
-            TrainingPlan.Lstm layer = plan.lstms.get(l);
-            NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();
-            long sourceOffset = l == 0 ? 0 : kernels[l - 1].outputRowsOffset();
-            int sourceStride = l == 0 ? 0 : kernels[l - 1].outputRowStride();
-            float[] mask = l == kernels.length - 1 ? topMask : null;
-            if (carry) {
-                kernels[l].carryState();
-            } else {
-                kernels[l].clearState();
-            }
-            kernels[l].forward(batch, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(), layer.b(),
-                    source, sourceOffset, sourceStride, mask);
-        }
+    /**
+     * Every lane's examples through the network into {@code dest}; {@code topMask} (by row
+     * t*batch+e, or null) goes to the top LSTM only; per sequence, outputs at {@link #lastStep}.
+     * The lanes split a batch the same way at every call, so a stream's state stays in its lane.
+     */
+    private void run(INDArray features, int batch, int steps, float[] topMask, boolean carry, float[] dest) {
+        INDArray p = network.params();
+        bounds = Lanes.bounds(batch, lanes.length);
+        StridedFloats in = new StridedFloats(features);
+        Lanes.run(bounds.length - 1, i -> lanes[i].run(p, in, bounds[i], bounds[i + 1], batch, steps, topMask, carry,
+                dest));
+        Reference.reachabilityFence(in); // the lanes read its memory (StridedFloats)
     }
 
-    /** (Re)binds the network's flat parameter view: setParams, cloning and dl4j-spark may replace it. */
-    private void bindParams() {
-        INDArray p = network.params();
-        if (params == null || !params.views(p)) {
-            params = NativeBuffer.over(p);
+    /** One thread's examples: its own LSTM kernels, output layer and parameter buffer. */
+    private final class Lane {
+        final FloatLstmForward[] kernels = new FloatLstmForward[plan.lstms.size()];
+        final OutputForward outputLayer;
+        /** The network's flat parameter view, re-bound when the network replaces it (setParams, cloning, dl4j-spark). */
+        NativeBuffer params;
+        /** This lane's rows of the top LSTM's mask, t*count+i. */
+        float[] mask = new float[0];
+
+        Lane(GateMath gates) {
+            for (int i = 0; i < kernels.length; i++) {
+                kernels[i] = new FloatLstmForward(gates);
+            }
+            outputLayer = new OutputForward(plan, gates.rowProjection(plan.outIn, plan.outN));
+        }
+
+        /** Examples [first, end) of the batch: input rows, every LSTM layer, the output layer into {@code dest}. */
+        void run(INDArray p, StridedFloats in, int first, int end, int batch, int steps, float[] topMask,
+                 boolean carry, float[] dest) {
+            if (params == null || !params.views(p)) {
+                params = NativeBuffer.over(p);
+            }
+            int count = end - first;
+            float[] laneMask = topMask == null || count == batch ? topMask : maskRows(topMask, batch, steps, first, count);
+            TrainingPlan.Lstm bottom = plan.lstms.get(0);
+            NativeBuffer x = kernels[0].inputRows(count, steps, bottom.nIn(), bottom.hidden());
+            RowLayout.fromNcw(in, first, count, bottom.nIn(), steps, x.bytes(), bottom.nIn() + bottom.hidden());
+            for (int l = 0; l < kernels.length; l++) {
+                TrainingPlan.Lstm layer = plan.lstms.get(l);
+                NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();
+                long sourceOffset = l == 0 ? 0 : kernels[l - 1].outputRowsOffset();
+                int sourceStride = l == 0 ? 0 : kernels[l - 1].outputRowStride();
+                if (carry) {
+                    kernels[l].carryState();
+                } else {
+                    kernels[l].clearState();
+                }
+                kernels[l].forward(count, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(), layer.b(),
+                        source, sourceOffset, sourceStride, l == kernels.length - 1 ? laneMask : null);
+            }
+            FloatLstmForward top = kernels[kernels.length - 1];
+            if (plan.perSequence) {
+                outputLayer.perSequence(params, top, count, first, lastStep, dest);
+            } else {
+                outputLayer.perStep(params, top, count, first, steps, dest);
+            }
+        }
+
+        private float[] maskRows(float[] rows, int batch, int steps, int first, int count) {
+            if (mask.length < count * steps) {
+                mask = new float[count * steps];
+            }
+            for (int t = 0; t < steps; t++) {
+                System.arraycopy(rows, t * batch + first, mask, t * count, count);
+            }
+            return mask;
         }
     }
 

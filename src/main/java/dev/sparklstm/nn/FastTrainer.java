@@ -2,6 +2,7 @@ package dev.sparklstm.nn;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -49,9 +50,8 @@ public final class FastTrainer {
 
     private final MultiLayerNetwork network;
     private final TrainingPlan plan;
-    private final FloatLstmKernel[] kernels;
-    private final NativeBuffer grads = new NativeBuffer(TYPE);
-    private final OutputStep output;
+    /** Lane 0 adds up the gradients of all lanes in its buffer, the one the update reads. */
+    private final Lane[] lanes;
     private NativeBuffer params;
     private NativeBuffer state;
     private boolean loggedFallback;
@@ -59,22 +59,36 @@ public final class FastTrainer {
     private int[] lastStep = new int[0];
     private float[] topMaskRows = new float[0];
     private float[] topMask;
+    /** The first example of each lane used for the current minibatch, then its batch size. */
+    private int[] bounds = new int[0];
 
-    private FastTrainer(MultiLayerNetwork network, TrainingPlan plan) {
+    private FastTrainer(MultiLayerNetwork network, TrainingPlan plan, int threads) {
         this.network = network;
         this.plan = plan;
-        kernels = new FloatLstmKernel[plan.lstms.size()];
-        for (int i = 0; i < kernels.length; i++) {
-            kernels[i] = new FloatLstmKernel(GateMath.get());
+        lanes = new Lane[threads];
+        for (int i = 0; i < threads; i++) {
+            lanes[i] = new Lane();
         }
-        grads.ensure(plan.numParams);
-        output = new OutputStep(plan);
     }
 
     /** A trainer for {@code network}, or empty when the fast path does not support it (see {@link #unsupportedReason}). */
     public static Optional<FastTrainer> forNetwork(MultiLayerNetwork network) {
+        return forNetwork(network, 1);
+    }
+
+    /**
+     * As {@link #forNetwork(MultiLayerNetwork)}, splitting each minibatch's examples over up to
+     * {@code threads} threads (the calling one and pool threads; see {@code Lanes}): each runs the
+     * forward and backward of its examples, their gradients are added up and one update follows,
+     * so the result is the one-thread step's up to the order of float additions. Give the trainer
+     * that many cores, with OpenBLAS at one thread (OMP_NUM_THREADS=1), or the threads compete.
+     */
+    public static Optional<FastTrainer> forNetwork(MultiLayerNetwork network, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
         TrainingPlan plan = TrainingPlan.of(network);
-        return plan.supported() ? Optional.of(new FastTrainer(network, plan)) : Optional.empty();
+        return plan.supported() ? Optional.of(new FastTrainer(network, plan, threads)) : Optional.empty();
     }
 
     /** Why the fast path does not support {@code network}, or empty when it does. */
@@ -115,6 +129,12 @@ public final class FastTrainer {
         StridedFloats mask = outMask == null ? null : new StridedFloats(outMask);
         int batch = (int) features.size(0);
         int steps = (int) features.size(2);
+        bounds = Lanes.bounds(batch, lanes.length);
+        if (topMask != null && bounds.length > 2) {
+            for (int i = 0; i < bounds.length - 1; i++) {
+                lanes[i].maskRows(topMask, batch, steps, bounds[i], bounds[i + 1]);
+            }
+        }
         int segment = plan.tbptt > 0 ? plan.tbptt : steps;
         if (plan.tbptt > 0) {
             network.rnnClearPreviousState();
@@ -193,6 +213,11 @@ public final class FastTrainer {
         INDArray p = network.params();
         if (params == null || !params.views(p)) {
             params = NativeBuffer.over(p);
+            // A buffer's pointer is repositioned by each BLAS call: one per lane.
+            lanes[0].params = params;
+            for (int i = 1; i < lanes.length; i++) {
+                lanes[i].params = NativeBuffer.over(p);
+            }
         }
         INDArray s = network.getUpdater().getStateViewArray();
         if (state == null || !state.views(s)) {
@@ -203,37 +228,103 @@ public final class FastTrainer {
     /** One optimizer step on the segment [start, start+steps); returns its score as DL4J computes it. */
     private double step(StridedFloats in, StridedFloats labels, StridedFloats mask, int batch, int start, int steps,
                         boolean carry) {
-        TrainingPlan.Lstm first = plan.lstms.get(0);
-        NativeBuffer x = kernels[0].inputRows(batch, steps, first.nIn());
-        ByteBuffer xb = x.bytes();
-        for (int t = 0; t < steps; t++) {
-            for (int e = 0; e < batch; e++) {
-                int row = (t * batch + e) * first.nIn();
-                for (int k = 0; k < first.nIn(); k++) {
-                    xb.putFloat((row + k) << 2, in.get(e, k, start + t));
-                }
-            }
+        int used = bounds.length - 1;
+        Lanes.run(used, i -> lanes[i].forwardBackward(in, labels, mask, bounds[i], bounds[i + 1], batch, start, steps,
+                carry));
+        double loss = 0;
+        for (int i = 0; i < used; i++) {
+            loss += lanes[i].loss;
         }
-        for (int l = 0; l < kernels.length; l++) {
-            TrainingPlan.Lstm layer = plan.lstms.get(l);
-            NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();
-            long sourceOffset = l == 0 ? 0 : kernels[l - 1].outputRowsOffset();
-            float[] rowMask = plan.perSequence && l == kernels.length - 1 ? topMask : null;
-            kernels[l].forwardFlat(batch, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(), layer.b(),
-                    source, sourceOffset, carry, rowMask);
+        if (used > 1) {
+            Lanes.run(used, i -> addGradients(used, (long) plan.numParams * i / used,
+                    (long) plan.numParams * (i + 1) / used));
         }
-        FloatLstmKernel top = kernels[kernels.length - 1];
-        double loss = output.run(params, grads, top, labels, mask, batch, start, steps,
-                plan.perSequence ? lastStep : null);
-        for (int l = kernels.length - 1; l >= 0; l--) {
-            kernels[l].backwardFlat(grads, l == 0 ? null : kernels[l - 1].outputGradientRows(), 0);
-        }
+        NativeBuffer grads = lanes[0].grads;
         MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
         int iteration = conf.getIterationCount();
         int epoch = conf.getEpochCount();
         double regScore = Updates.normalizeAndRegularize(plan, params, grads, iteration, epoch);
-        Updates.adam(plan, params, grads, state, iteration, epoch);
+        if (used > 1) {
+            Lanes.run(used, i -> Updates.adam(plan, params, grads, state, iteration, epoch,
+                    (long) plan.numParams * i / used, (long) plan.numParams * (i + 1) / used));
+        } else {
+            Updates.adam(plan, params, grads, state, iteration, epoch);
+        }
         conf.setIterationCount(iteration + 1);
         return loss + regScore;
+    }
+
+    /** Adds the gradients of lanes 1 to {@code used - 1} to lane 0's, elements [from, to). */
+    private void addGradients(int used, long from, long to) {
+        FloatBuffer sum = lanes[0].grads.bytes().asFloatBuffer();
+        for (int i = 1; i < used; i++) {
+            FloatBuffer add = lanes[i].grads.bytes().asFloatBuffer();
+            for (int k = (int) from; k < to; k++) {
+                sum.put(k, sum.get(k) + add.get(k));
+            }
+        }
+    }
+
+    /** One thread's share of a step: its examples' forward, loss and backward, with its own buffers. */
+    private final class Lane {
+        final FloatLstmKernel[] kernels = new FloatLstmKernel[plan.lstms.size()];
+        final OutputStep output = new OutputStep(plan);
+        final NativeBuffer grads = new NativeBuffer(TYPE);
+        /** The network's parameters, with this lane's own pointer (lane 0: the trainer's). */
+        NativeBuffer params;
+        /** Per sequence with a feature mask: the top LSTM's mask by this lane's rows, t*count+i. */
+        float[] topMask = new float[0];
+        double loss;
+
+        Lane() {
+            for (int i = 0; i < kernels.length; i++) {
+                kernels[i] = new FloatLstmKernel(GateMath.get());
+            }
+            grads.ensure(plan.numParams);
+        }
+
+        /** This lane's rows of the minibatch's row mask {@code rows} (t*batch+e), for examples [first, end). */
+        void maskRows(float[] rows, int batch, int steps, int first, int end) {
+            int count = end - first;
+            if (topMask.length < count * steps) {
+                topMask = new float[count * steps];
+            }
+            for (int t = 0; t < steps; t++) {
+                System.arraycopy(rows, t * batch + first, topMask, t * count, count);
+            }
+        }
+
+        /** Forward, loss and backward of examples [first, end) of the minibatch on the segment; gradients into {@link #grads}. */
+        void forwardBackward(StridedFloats in, StridedFloats labels, StridedFloats mask, int first, int end, int batch,
+                             int start, int steps, boolean carry) {
+            int count = end - first;
+            TrainingPlan.Lstm bottom = plan.lstms.get(0);
+            int nIn = bottom.nIn();
+            NativeBuffer x = kernels[0].inputRows(count, steps, nIn);
+            ByteBuffer xb = x.bytes();
+            for (int t = 0; t < steps; t++) {
+                for (int i = 0; i < count; i++) {
+                    int row = (t * count + i) * nIn;
+                    for (int k = 0; k < nIn; k++) {
+                        xb.putFloat((row + k) << 2, in.get(first + i, k, start + t));
+                    }
+                }
+            }
+            for (int l = 0; l < kernels.length; l++) {
+                TrainingPlan.Lstm layer = plan.lstms.get(l);
+                NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();
+                long sourceOffset = l == 0 ? 0 : kernels[l - 1].outputRowsOffset();
+                float[] rowMask = plan.perSequence && l == kernels.length - 1 && FastTrainer.this.topMask != null
+                        ? (bounds.length == 2 ? FastTrainer.this.topMask : topMask) : null;
+                kernels[l].forwardFlat(count, steps, layer.nIn(), layer.hidden(), params, layer.w(), layer.rw(),
+                        layer.b(), source, sourceOffset, carry, rowMask);
+            }
+            FloatLstmKernel top = kernels[kernels.length - 1];
+            loss = output.run(params, grads, top, labels, mask, count, first, batch, start, steps,
+                    plan.perSequence ? lastStep : null);
+            for (int l = kernels.length - 1; l >= 0; l--) {
+                kernels[l].backwardFlat(grads, l == 0 ? null : kernels[l - 1].outputGradientRows(), 0);
+            }
+        }
     }
 }

@@ -34,8 +34,11 @@ final class OutputForward {
         row = new float[plan.outN];
     }
 
-    /** Per step, from the top LSTM's output rows; writes {@code dest[(e*nOut + k)*steps + t]}. */
-    void perStep(NativeBuffer params, FloatLstmForward top, int batch, int steps, float[] dest) {
+    /**
+     * Per step, from the top LSTM's output rows; writes {@code dest[(e*nOut + k)*steps + t]} for
+     * the top's examples e, which are examples {@code first + e} of the caller's batch.
+     */
+    void perStep(NativeBuffer params, FloatLstmForward top, int batch, int first, int steps, float[] dest) {
         int rows = steps * batch;
         project(params, top.outputRows(), top.outputRowsOffset(), top.outputRowStride(), rows);
         int nOut = plan.outN;
@@ -44,7 +47,7 @@ final class OutputForward {
             for (int e = 0; e < batch; e++) {
                 int r = t * batch + e;
                 activate(lb, r * nOut);
-                int to = e * nOut * steps + t;
+                int to = (first + e) * nOut * steps + t;
                 for (int k = 0; k < nOut; k++) {
                     dest[to + k * steps] = row[k];
                 }
@@ -52,14 +55,17 @@ final class OutputForward {
         }
     }
 
-    /** Per sequence: the output at step {@code lastStep[e]} of each example e; writes {@code dest[e*nOut + k]}. */
-    void perSequence(NativeBuffer params, FloatLstmForward top, int batch, int[] lastStep, float[] dest) {
+    /**
+     * Per sequence: the output at step {@code lastStep[first + e]} of each of the top's examples e
+     * (example {@code first + e} of the caller's batch); writes {@code dest[(first + e)*nOut + k]}.
+     */
+    void perSequence(NativeBuffer params, FloatLstmForward top, int batch, int first, int[] lastStep, float[] dest) {
         int hidden = plan.outIn;
         lastRows.ensure((long) batch * hidden);
         ByteBuffer from = top.outputRows().bytes();
         ByteBuffer to = lastRows.bytes();
         for (int e = 0; e < batch; e++) {
-            long row = (long) lastStep[e] * batch + e;
+            long row = (long) lastStep[first + e] * batch + e;
             int src = (int) (top.outputRowsOffset() + row * top.outputRowStride());
             to.put(e * hidden << 2, from, src << 2, hidden << 2);
         }
@@ -68,7 +74,7 @@ final class OutputForward {
         ByteBuffer lb = logits.bytes();
         for (int e = 0; e < batch; e++) {
             activate(lb, e * nOut);
-            System.arraycopy(row, 0, dest, e * nOut, nOut);
+            System.arraycopy(row, 0, dest, (first + e) * nOut, nOut);
         }
     }
 

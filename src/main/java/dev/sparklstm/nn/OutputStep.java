@@ -33,11 +33,14 @@ final class OutputStep {
 
     /**
      * Forward, loss and backward of the output layer on the segment [start, start+steps) after
-     * the top kernel's forward; returns the loss part of DL4J's score. {@code lastStep} (per
-     * sequence only) is each example's last unmasked step.
+     * the top kernel's forward; returns the loss part of DL4J's score. The kernel ran examples
+     * {@code first} to {@code first + batch - 1} of a minibatch of {@code total} (the labels, mask
+     * and {@code lastStep} are the whole minibatch's; loss and gradients are divided by {@code
+     * total}, so the lanes' gradients add up to the minibatch's). {@code lastStep} (per sequence
+     * only) is each example's last unmasked step.
      */
     double run(NativeBuffer params, NativeBuffer grads, FloatLstmKernel top, StridedFloats labels, StridedFloats mask,
-               int batch, int start, int steps, int[] lastStep) {
+               int batch, int first, int total, int start, int steps, int[] lastStep) {
         this.params = params;
         int rows = steps * batch;
         int nOut = plan.outN;
@@ -52,7 +55,7 @@ final class OutputStep {
             ByteBuffer g = lastRows.bytes();
             long base = top.outputRowsOffset();
             for (int e = 0; e < batch; e++) {
-                long from = base + ((long) lastStep[e] * batch + e) * hidden;
+                long from = base + ((long) lastStep[first + e] * batch + e) * hidden;
                 for (int j = 0; j < hidden; j++) {
                     g.putFloat((e * hidden + j) << 2, h.getFloat((int) ((from + j) << 2)));
                 }
@@ -67,7 +70,7 @@ final class OutputStep {
         delta.ensure((long) outRows * nOut);
         cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, nOut, outRows, hidden, 1f, params.floatsAt(plan.outW), hidden,
                 outIn.floatsAt(outInOffset), hidden, 0f, delta.floatsAt(0), nOut);
-        double loss = lossAndDelta(labels, mask, batch, start, outRows);
+        double loss = lossAndDelta(labels, mask, batch, first, total, start, outRows);
 
         cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, nOut, outRows, 1f, outIn.floatsAt(outInOffset), hidden,
                 delta.floatsAt(0), nOut, 0f, grads.floatsAt(plan.outW), hidden);
@@ -84,7 +87,7 @@ final class OutputStep {
             ByteBuffer d = topGrad.bytes();
             ByteBuffer g = lastRows.bytes();
             for (int e = 0; e < batch; e++) {
-                int to = (lastStep[e] * batch + e) * hidden;
+                int to = (lastStep[first + e] * batch + e) * hidden;
                 for (int j = 0; j < hidden; j++) {
                     d.putFloat((to + j) << 2, g.getFloat((e * hidden + j) << 2));
                 }
@@ -103,14 +106,15 @@ final class OutputStep {
      * afterwards; the same numbers up to rounding), written back into {@code delta}; the bias
      * gradient into {@link #outBiasGrad}.
      */
-    private double lossAndDelta(StridedFloats labels, StridedFloats mask, int batch, int start, int outRows) {
+    private double lossAndDelta(StridedFloats labels, StridedFloats mask, int batch, int first, int total, int start,
+                                int outRows) {
         int nOut = plan.outN;
         ByteBuffer pb = params.bytes();
         for (int k = 0; k < nOut; k++) {
             outBias[k] = pb.getFloat((int) ((plan.outB + k) << 2));
             outBiasGrad[k] = 0f;
         }
-        float scale = plan.divideByMinibatch ? 1f / batch : 1f;
+        float scale = plan.divideByMinibatch ? 1f / total : 1f;
         float clipLow = (float) plan.clipEps;
         float clipHigh = (float) (1.0 - plan.clipEps);
         ByteBuffer db = delta.bytes();
@@ -118,7 +122,7 @@ final class OutputStep {
         for (int r = 0; r < outRows; r++) {
             // Row r is example e at step t (per step), or example r (per sequence, t unused).
             int t = plan.perSequence ? 0 : r / batch;
-            int e = plan.perSequence ? r : r % batch;
+            int e = first + (plan.perSequence ? r : r % batch);
             int base = r * nOut;
             float m = mask == null ? 1f : mask.get(e, start + t);
             if (plan.output == TrainingPlan.Output.SOFTMAX_MCXENT) {
@@ -156,7 +160,7 @@ final class OutputStep {
                 }
             }
         }
-        return plan.divideByMinibatch ? loss / batch : loss;
+        return plan.divideByMinibatch ? loss / total : loss;
     }
 
     private float label(StridedFloats labels, int e, int k, int t) {

@@ -71,6 +71,16 @@ final class Updates {
      */
     static void adam(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, NativeBuffer state, int iteration,
                      int epoch) {
+        adam(plan, params, grads, state, iteration, epoch, 0, plan.numParams);
+    }
+
+    /**
+     * As {@link #adam(TrainingPlan, NativeBuffer, NativeBuffer, NativeBuffer, int, int)} for the
+     * parameters [from, to) only: each element's update depends on nothing else, so threads can
+     * share the work by range and give the same bits.
+     */
+    static void adam(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, NativeBuffer state, int iteration,
+                     int epoch, long from, long to) {
         ByteBuffer g = grads.bytes();
         ByteBuffer p = params.bytes();
         ByteBuffer s = state.bytes();
@@ -87,10 +97,15 @@ final class Updates {
             if (Float.isNaN(stepSize) || Float.isInfinite(stepSize) || stepSize == 0f) {
                 stepSize = epsilon;
             }
-            int start = (int) block.start();
+            long first = Math.max(from, block.start());
+            long end = Math.min(to, block.end());
+            if (first >= end) {
+                continue;
+            }
             int length = (int) (block.end() - block.start());
-            int mAt = (int) block.state();
-            math.adam(p, g, s, start, length, mAt, mAt + length, beta1, beta2, stepSize, epsilon);
+            int skip = (int) (first - block.start());
+            int mAt = (int) block.state() + skip;
+            math.adam(p, g, s, (int) first, (int) (end - first), mAt, mAt + length, beta1, beta2, stepSize, epsilon);
         }
     }
 }

@@ -41,24 +41,29 @@ class FastForwardTest {
     /** Batches of changing size and padding, the last unpadded and without a mask. */
     private static final int[][] LENGTHS = {{12, 12, 9, 7, 5, 3}, {4, 11}, {8, 1, 8, 6, 2, 7, 8, 3, 5}, {6, 6, 6}};
 
-    @ParameterizedTest(name = "perSequence={0} classification={1} gates={2} tbptt={3}")
+    @ParameterizedTest(name = "perSequence={0} classification={1} gates={2} tbptt={3} threads={4}")
     @CsvSource({
-        "false, true, vector, 5",
-        "false, true, scalar, 0",
-        "false, false, vector, 0",
-        "false, false, scalar, 5",
-        "true, true, vector, 0",
-        "true, true, scalar, 0",
-        "true, false, vector, 0",
-        "true, false, scalar, 0",
+        "false, true, vector, 5, 1",
+        "false, true, scalar, 0, 1",
+        "false, false, vector, 0, 1",
+        "false, false, scalar, 5, 1",
+        "true, true, vector, 0, 1",
+        "true, true, scalar, 0, 1",
+        "true, false, vector, 0, 1",
+        "true, false, scalar, 0, 1",
+        // Lanes: batches of 6, 2, 9 and 3 examples split 4+2, 2, 8+1 and 3 (3 threads: 4+2, 2, 4+4+1, 3).
+        "false, true, vector, 5, 2",
+        "false, false, scalar, 0, 3",
+        "true, true, vector, 0, 3",
+        "true, false, scalar, 0, 2",
     })
-    void sameAsNetworkOutput(boolean perSequence, boolean classification, String gates, int tbptt) {
+    void sameAsNetworkOutput(boolean perSequence, boolean classification, String gates, int tbptt, int threads) {
         MultiLayerNetwork net = network(tbptt, classification, perSequence, 21);
         // DL4J's own LSTM with the same parameters: the reference that does not share the fused layer's code.
         MultiLayerNetwork dl4j = TestNets.network(FastTrainerTest.config(tbptt, GradientNormalization.None,
                 classification, 0, new Adam(0.01), false, false, perSequence));
         dl4j.setParams(net.params());
-        FastForward fast = FastForward.forNetwork(net, gateMath(gates)).orElseThrow(() -> new AssertionError(
+        FastForward fast = FastForward.forNetwork(net, gateMath(gates), threads).orElseThrow(() -> new AssertionError(
                 FastForward.unsupportedReason(net).orElse("?")));
         for (int call = 0; call < LENGTHS.length; call++) {
             DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS[call], perSequence, 60 + call);
@@ -93,7 +98,7 @@ class FastForwardTest {
         MultiLayerNetwork dl4j = TestNets.network(TestNets.config(TestNets.Kind.DL4J, DataType.FLOAT, INPUTS, sizes,
                 OUTPUTS, perSequence, 0, new Adam(0.01)));
         dl4j.setParams(net.params());
-        FastForward fast = FastForward.forNetwork(net, gateMath("vector")).orElseThrow();
+        FastForward fast = FastForward.forNetwork(net, gateMath("vector"), 1).orElseThrow();
         for (int call = 0; call < 3; call++) {
             DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS[call], perSequence, 90 + call);
             INDArray mask = data.getFeaturesMaskArray();
@@ -117,9 +122,9 @@ class FastForwardTest {
         MultiLayerNetwork net = TestNets.network(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, sizes,
                 OUTPUTS, perSequence, 0, new Adam(0.01)));
         TestNets.randomize(net, 34, 0.3);
-        FastForward fast = FastForward.forNetwork(net, math).orElseThrow();
+        FastForward fast = FastForward.forNetwork(net, math, 1).orElseThrow();
         assertTrue(fast.batchIndependent());
-        assertFalse(FastForward.forNetwork(net, new ScalarGateMath()).orElseThrow().batchIndependent());
+        assertFalse(FastForward.forNetwork(net, new ScalarGateMath(), 1).orElseThrow().batchIndependent());
         INDArray features = Nd4j.rand(DataType.FLOAT, 7, INPUTS, 9).subi(0.5);
         INDArray all = fast.output(features, null).dup();
         for (int e = 0; e < 7; e++) {
@@ -127,6 +132,9 @@ class FastForwardTest {
             assertArrayEquals(all.get(NDArrayIndex.interval(e, e + 1)).dup().data().asFloat(), alone.data().asFloat(),
                     "example " + e + " alone vs in a batch of 7");
         }
+        // Split over 2 lanes (examples 0-3 and 4-6) the outputs are the same bits too.
+        FastForward twoLanes = FastForward.forNetwork(net, math, 2).orElseThrow();
+        assertArrayEquals(all.data().asFloat(), twoLanes.output(features, null).dup().data().asFloat(), "2 lanes");
     }
 
     @Test
@@ -159,15 +167,17 @@ class FastForwardTest {
         assertOutputMatches(net, fast, data);
     }
 
-    @ParameterizedTest(name = "perSequence={0}")
-    @CsvSource({"false", "true"})
-    void chunkedRnnTimeStepEqualsTheWholeSequence(boolean perSequence) {
+    @ParameterizedTest(name = "perSequence={0} threads={1}")
+    @CsvSource({"false, 1", "true, 1", "false, 2", "true, 2"})
+    void chunkedRnnTimeStepEqualsTheWholeSequence(boolean perSequence, int threads) {
         MultiLayerNetwork net = network(0, true, perSequence, 26);
-        FastForward fast = FastForward.forNetwork(net).orElseThrow();
-        int batch = 3;
+        // With 2 threads, examples 0-3 and 4-5 go to different lanes, each carrying its own state.
+        FastForward fast = FastForward.forNetwork(net, threads).orElseThrow();
+        int batch = 6;
         int steps = 11;
-        INDArray features = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, new int[] {steps, steps, steps},
-                perSequence, 90).getFeatures();
+        int[] lengths = new int[batch];
+        java.util.Arrays.fill(lengths, steps);
+        INDArray features = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, lengths, perSequence, 90).getFeatures();
         float[] whole = new float[fast.outputLength(batch, steps)];
         fast.output(features, null, whole);
         float[] chunked = new float[whole.length];

@@ -41,24 +41,29 @@ class FastTrainerTest {
     private static final int[] LENGTHS = {12, 12, 9, 7, 5, 3};
     private static final double TOLERANCE = 1e-5;
 
-    @ParameterizedTest(name = "tbptt={0} clipping={1} classification={2} l2={3} perSequence={4}")
+    @ParameterizedTest(name = "tbptt={0} clipping={1} classification={2} l2={3} perSequence={4} threads={5}")
     @CsvSource({
-        "5, ClipL2PerLayer, true, 0, false",
-        "0, ClipL2PerLayer, true, 0, false",
-        "5, ClipElementWiseAbsoluteValue, false, 0.01, false",
-        "0, None, false, 0, false",
-        "5, None, true, 0.01, false",
-        "0, ClipL2PerLayer, true, 0, true",
-        "0, ClipElementWiseAbsoluteValue, false, 0.01, true",
+        "5, ClipL2PerLayer, true, 0, false, 1",
+        "0, ClipL2PerLayer, true, 0, false, 1",
+        "5, ClipElementWiseAbsoluteValue, false, 0.01, false, 1",
+        "0, None, false, 0, false, 1",
+        "5, None, true, 0.01, false, 1",
+        "0, ClipL2PerLayer, true, 0, true, 1",
+        "0, ClipElementWiseAbsoluteValue, false, 0.01, true, 1",
+        // Two lanes: examples 0-3 and 4-5 (of lengths 5 and 3), each lane's gradients added up.
+        "5, ClipL2PerLayer, true, 0, false, 2",
+        "5, ClipElementWiseAbsoluteValue, false, 0.01, false, 2",
+        "0, ClipL2PerLayer, true, 0, true, 2",
+        "0, ClipElementWiseAbsoluteValue, false, 0.01, true, 3",
     })
     void sameParametersUpdaterStateAndCountsAsFit(int tbptt, GradientNormalization clipping, boolean classification,
-                                                  double l2, boolean perSequence) {
+                                                  double l2, boolean perSequence, int threads) {
         MultiLayerNetwork start = TestNets.network(config(tbptt, clipping, classification, l2, new Adam(0.02), false,
                 true, perSequence));
         TestNets.randomize(start, 11, 0.4);
         MultiLayerNetwork viaFit = start.clone();
         MultiLayerNetwork viaFast = start.clone();
-        FastTrainer fast = FastTrainer.forNetwork(viaFast).orElseThrow(() -> new AssertionError(
+        FastTrainer fast = FastTrainer.forNetwork(viaFast, threads).orElseThrow(() -> new AssertionError(
                 FastTrainer.unsupportedReason(viaFast).orElse("?")));
         for (int round = 0; round < 3; round++) {
             DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, perSequence, 40 + round);
