@@ -19,7 +19,10 @@
 #   BENCH_TRAIN_BATCHES     minibatches per training measurement (default 40, one epoch of the issue)
 #   BENCH_INFER_CALLS       forward passes of a [256, 8, 50] batch per inference measurement (default 10;
 #                           shorter ones read low on 2 cores while the JIT compiles)
-#   BENCH_THREADS           OMP_NUM_THREADS of both sides (default 1, one per Spark task as jobs/launch.sh)
+#   BENCH_THREADS           threads of both sides (default: all cores, as PyTorch by default): PyTorch's
+#                           torch.set_num_threads and OMP_NUM_THREADS; lstm's own threads (each lane a share
+#                           of the minibatch's examples, OpenBLAS at one thread); dl4j-lstm's and sgemm's
+#                           OpenBLAS threads. 1: one core per side, as one Spark task of jobs/launch.sh
 #   BENCH_WORKLOADS         default A,B
 #   BENCH_MODES             train, infer or both (default train,infer)
 #   BENCH_IMPLS             Java implementations: lstm (fused; fast training step, fast forward), lstm-fit (fused;
@@ -39,7 +42,7 @@ WARMUP="${BENCH_WARMUP:-3}"
 REPEATS="${BENCH_REPEATS:-3}"
 TRAIN_BATCHES="${BENCH_TRAIN_BATCHES:-40}"
 INFER_CALLS="${BENCH_INFER_CALLS:-10}"
-THREADS="${BENCH_THREADS:-1}"
+THREADS="${BENCH_THREADS:-$(getconf _NPROCESSORS_ONLN)}"
 WORKLOADS="${BENCH_WORKLOADS:-A,B}"
 MODES="${BENCH_MODES:-train,infer}"
 IMPLS="${BENCH_IMPLS:-lstm,dl4j-lstm}"

@@ -153,8 +153,9 @@ fi
 VECTOR_MODULE="$(sed -n 's:.*<vector.module>\(.*\)</vector.module>.*:\1:p' "$ROOT/pom.xml")"
 
 # One native (OpenMP) thread per Spark task: Spark already runs a task per core, and ND4J's default
-# of all cores per task oversubscribes the CPU (2-3x slower in BENCHMARKS.md). Override by setting
-# OMP_NUM_THREADS yourself (to spark.task.cpus when a task gets more than one core).
+# of all cores per task oversubscribes the CPU (2-3x slower in BENCHMARKS.md). Tasks given several
+# cores (--conf spark.task.cpus=N) run the fused LSTM on N threads of its own (keep 1 here); set
+# OMP_NUM_THREADS=N yourself for model.cell=dl4j-lstm, which has no threads of its own.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 # OpenBLAS kernel set. ND4J's OpenBLAS (0.3.19, JavaCPP's build, also what the fused LSTM calls)

@@ -96,6 +96,11 @@ public final class FastTrainer {
         return Optional.ofNullable(TrainingPlan.of(network).reason);
     }
 
+    /** The most threads a minibatch is split over. */
+    public int threads() {
+        return lanes.length;
+    }
+
     /** The network this trainer trains. */
     public MultiLayerNetwork network() {
         return network;

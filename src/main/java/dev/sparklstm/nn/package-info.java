@@ -19,8 +19,12 @@
  * {@code [x_t; h_t-1]} rows) and the output layer in Java. {@link dev.sparklstm.nn.FusedLstmLayer}
  * uses the same LSTM forward outside training, so DL4J's {@code output} and evaluation gain too.
  *
- * <p>Threads: the layer starts none. It runs on the calling (Spark task) thread and its GEMMs use
- * OpenBLAS's pool, which ND4J sizes from {@code OMP_NUM_THREADS} (1 per task in jobs/launch.sh and
- * the executors' environment), so Spark tasks, OpenBLAS and the layer do not oversubscribe cores.
+ * <p>Threads: by default none of their own. The layer, the fast step and the fast forward run on
+ * the calling (Spark task) thread and their GEMMs use OpenBLAS's pool, which ND4J sizes from {@code
+ * OMP_NUM_THREADS} (1 per task in jobs/launch.sh and the executors' environment). A task given N
+ * cores ({@code spark.task.cpus}) makes its fast step and fast forward with N threads: each
+ * minibatch's examples are split over N lanes ({@code Lanes}: the caller and N-1 pool threads),
+ * each running the whole network on its share with OpenBLAS at one thread, the training lanes'
+ * gradients added up before one update. So Spark tasks, lanes and OpenBLAS use each core once.
  */
 package dev.sparklstm.nn;

@@ -1,6 +1,7 @@
 package dev.sparklstm.score;
 
 import dev.sparklstm.nn.FastForward;
+import dev.sparklstm.train.TaskCores;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.api.Layer;
@@ -34,7 +35,7 @@ final class ScoringForward {
     ScoringForward(MultiLayerNetwork network, long modelId, boolean perSequence) {
         this.network = network;
         this.perSequence = perSequence;
-        this.fast = FastForward.forNetwork(network).orElse(null);
+        this.fast = FastForward.forNetwork(network, TaskCores.current()).orElse(null);
         if (fast == null && REPORTED.add(modelId)) {
             LOG.info("Scoring with DL4J's network.output: the fast forward does not support this network: {}",
                     FastForward.unsupportedReason(network).orElse("?"));

@@ -3,6 +3,7 @@ package dev.sparklstm.train;
 import dev.sparklstm.nn.FastTrainer;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -27,6 +28,8 @@ final class FastTrainingWorker extends ParameterAveragingTrainingWorker {
     private static final AtomicBoolean LOGGED_FALLBACK = new AtomicBoolean();
     /** Minibatches this JVM trained through the fast path (for tests and logs). */
     static final AtomicLong FAST_MINIBATCHES = new AtomicLong();
+    /** The most threads (spark.task.cpus) a fast trainer of this JVM split minibatches over (tests). */
+    static final AtomicInteger MAX_THREADS = new AtomicInteger();
 
     /** The network the cached trainer belongs to: a new one arrives with every averaging round. */
     private transient MultiLayerNetwork trainedNetwork;
@@ -49,7 +52,8 @@ final class FastTrainingWorker extends ParameterAveragingTrainingWorker {
                                                              boolean isLast) {
         if (network != trainedNetwork) {
             trainedNetwork = network;
-            trainer = FastTrainer.forNetwork(network);
+            trainer = FastTrainer.forNetwork(network, TaskCores.current());
+            trainer.ifPresent(t -> MAX_THREADS.accumulateAndGet(t.threads(), Math::max));
             if (trainer.isEmpty() && LOGGED_FALLBACK.compareAndSet(false, true)) {
                 LOG.info("fast training step not supported for this network, workers use MultiLayerNetwork.fit: {}",
                         FastTrainer.unsupportedReason(network).orElse("?"));

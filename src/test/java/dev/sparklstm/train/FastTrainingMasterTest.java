@@ -32,19 +32,21 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * {@link FastTrainingMaster} under dl4j-spark parameter averaging (2 workers, saveUpdater, three
  * rounds, truncated BPTT with l2-norm clipping, right-padded masks) gives the same parameters and
- * averaged Adam state as the stock master, and its workers really took the fast path.
+ * averaged Adam state as the stock master, and its workers really took the fast path, with each
+ * minibatch split over the task's two cores ({@code spark.task.cpus=2}: examples 0-3 and 4-5).
  */
 class FastTrainingMasterTest {
     private static final int INPUTS = 3;
     private static final int CLASSES = 3;
-    private static final int BATCH = 4;
+    private static final int BATCH = 6;
     private static final int STEPS = 12;
     private static SparkSession spark;
 
     @BeforeAll
     static void start() {
         spark = SparkSession.builder().master("local[2]").appName("FastTrainingMasterTest")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate();
+                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+                .config("spark.task.cpus", "2").getOrCreate();
     }
 
     @AfterAll
@@ -70,6 +72,9 @@ class FastTrainingMasterTest {
             sparkFast.fit(data);
         }
         assertEquals(6, FastTrainingWorker.FAST_MINIBATCHES.get() - fastBefore, "minibatches on the fast path");
+        assertEquals(2, FastTrainingWorker.MAX_THREADS.get(), "threads per fast trainer: the task's cores");
+        assertEquals(List.of(2, 2), jsc.parallelize(List.of(1, 2), 2).map(i -> TaskCores.current()).collect());
+        assertEquals(1, TaskCores.current(), "outside a task");
         INDArray fastParams = sparkFast.getNetwork().params();
         INDArray stockParams = sparkStock.getNetwork().params();
         INDArray fastState = sparkFast.getNetwork().getUpdater().getStateViewArray();
@@ -106,7 +111,7 @@ class FastTrainingMasterTest {
             INDArray labels = Nd4j.zeros(DataType.FLOAT, BATCH, CLASSES, STEPS);
             INDArray mask = Nd4j.zeros(DataType.FLOAT, BATCH, STEPS);
             for (int n = 0; n < BATCH; n++) {
-                int length = STEPS - 3 * n;
+                int length = STEPS - 2 * n;
                 for (int t = 0; t < length; t++) {
                     mask.putScalar(n, t, 1.0);
                     for (int k = 0; k < INPUTS; k++) {
