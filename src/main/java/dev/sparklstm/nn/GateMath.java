@@ -71,6 +71,16 @@ public interface GateMath {
         return null;
     }
 
+    /**
+     * The training kernel's per-step product ({@link RowProduct}) for products {@code width}
+     * columns wide, or null when this gate math has none (the scalar one never has; the vector
+     * one needs 16-float vectors and a multiple of 64 columns, and is disabled with the step by
+     * {@link #LSTM_STEP_PROPERTY}).
+     */
+    default RowProduct rowProduct(int width) {
+        return null;
+    }
+
     /** A short name for logs and tests. */
     String name();
 

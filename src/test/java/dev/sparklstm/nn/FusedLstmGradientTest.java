@@ -14,25 +14,28 @@ import org.nd4j.linalg.learning.config.Sgd;
 /**
  * The fused layer computes what DL4J's LSTM computes, on the same parameters: outputs and every
  * parameter gradient (both layers of a 2-layer stack, so also the gradient passed down) within
- * 1e-5 on a right-padded masked batch, per step (RnnOutputLayer) and per sequence (LastTimeStep,
- * which gives the LSTM a layer mask), with the vectorized and with the scalar gate math.
+ * 1e-5 (relative to the largest value where that exceeds 1) on a right-padded masked batch, per step (RnnOutputLayer) and per sequence (LastTimeStep,
+ * which gives the LSTM a layer mask), with the vectorized and with the scalar gate math, and with
+ * hidden sizes 64 and 32, where the vectorized kernel's per-step products are {@link RowProduct}s
+ * (forward of both layers, backward of the first) instead of GEMM calls.
  */
 class FusedLstmGradientTest {
     private static final int INPUTS = 5;
     private static final int OUTPUTS = 3;
-    private static final int[] SIZES = {12, 7};
     private static final int[] LENGTHS = {40, 33, 17, 40};
 
-    @ParameterizedTest(name = "perSequence={0}, gate math {1}")
-    @CsvSource({"false, vector", "true, vector", "false, scalar", "true, scalar"})
-    void outputsAndGradientsMatchDl4j(boolean perSequence, String gates) {
-        MultiLayerNetwork dl4j = TestNets.network(TestNets.config(TestNets.Kind.DL4J, DataType.FLOAT, INPUTS, SIZES,
+    @ParameterizedTest(name = "perSequence={0}, gate math {1}, hidden sizes {2}")
+    @CsvSource({"false, vector, 12 7", "true, vector, 12 7", "false, scalar, 12 7", "true, scalar, 12 7",
+        "false, vector, 64 32", "true, vector, 64 32", "false, scalar, 64 32"})
+    void outputsAndGradientsMatchDl4j(boolean perSequence, String gates, String sizes) {
+        int[] layers = java.util.Arrays.stream(sizes.split(" ")).mapToInt(Integer::parseInt).toArray();
+        MultiLayerNetwork dl4j = TestNets.network(TestNets.config(TestNets.Kind.DL4J, DataType.FLOAT, INPUTS, layers,
                 OUTPUTS, perSequence, 0, new Sgd(0.1)));
-        MultiLayerNetwork fused = TestNets.network(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, SIZES,
+        MultiLayerNetwork fused = TestNets.network(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, layers,
                 OUTPUTS, perSequence, 0, new Sgd(0.1)));
         assertTrue(fused.getLayer(0) instanceof FusedLstmLayer);
         GateMath math = gates.equals("scalar") ? new ScalarGateMath() : GateMathProvider.vectorOrNull();
-        for (int i = 0; i < SIZES.length; i++) {
+        for (int i = 0; i < layers.length; i++) {
             org.deeplearning4j.nn.api.Layer layer = fused.getLayer(i);
             if (layer instanceof org.deeplearning4j.nn.layers.wrapper.BaseWrapperLayer wrapper) {
                 layer = wrapper.getUnderlying();
@@ -61,10 +64,14 @@ class FusedLstmGradientTest {
             INDArray expected = dl4j.gradient().getGradientFor(key);
             INDArray actual = fused.gradient().getGradientFor(key);
             double diff = TestNets.maxAbsDiff(expected, actual);
-            assertTrue(diff < 1e-5, key + " gradient differs by " + diff);
+            // Float rounding grows with the values (up to about 6 with hidden size 64): 1e-5 relative to them.
+            double tolerance = 1e-5 * Math.max(1, expected.amaxNumber().doubleValue());
+            assertTrue(diff < tolerance, key + " gradient differs by " + diff + " (largest value "
+                    + expected.amaxNumber() + ")");
             assertTrue(expected.amaxNumber().doubleValue() > 1e-3, key + " gradient must not be trivially 0");
         }
         double whole = TestNets.maxAbsDiff(dl4j.gradient().gradient(), fused.gradient().gradient());
-        assertTrue(whole < 1e-5, "flat gradient differs by " + whole);
+        assertTrue(whole < 1e-5 * Math.max(1, dl4j.gradient().gradient().amaxNumber().doubleValue()),
+                "flat gradient differs by " + whole);
     }
 }

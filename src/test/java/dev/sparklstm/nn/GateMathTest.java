@@ -8,15 +8,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Both gate math paths against the LSTM equations written out in double: forward and backward of
- * whole rows, with a hidden size that leaves a scalar tail after the vector loop. The build runs
+ * whole rows, with a hidden size that leaves a scalar tail after the vector loop (37) and one
+ * that does not (48: the vector forward's whole-block path). The build runs
  * tests with {@code --add-modules jdk.incubator.vector}, so the vector path is present here.
  */
 class GateMathTest {
-    private static final int HIDDEN = 37;
-
     @Test
     void vectorPathIsAvailableAndChosenByDefault() {
         assertNotNull(GateMathProvider.vectorOrNull(), "surefire's argLine adds jdk.incubator.vector");
@@ -25,62 +26,64 @@ class GateMathTest {
         }
     }
 
-    @Test
-    void scalarMatchesTheEquations() {
-        check(new ScalarGateMath());
+    @ParameterizedTest(name = "hidden={0}")
+    @ValueSource(ints = {37, 48})
+    void scalarMatchesTheEquations(int hidden) {
+        check(new ScalarGateMath(), hidden);
     }
 
-    @Test
-    void vectorMatchesTheEquations() {
-        check(GateMathProvider.vectorOrNull());
+    @ParameterizedTest(name = "hidden={0}")
+    @ValueSource(ints = {37, 48})
+    void vectorMatchesTheEquations(int hidden) {
+        check(GateMathProvider.vectorOrNull(), hidden);
     }
 
-    private static void check(GateMath math) {
+    private static void check(GateMath math, int hidden) {
         Random random = new Random(1);
-        int g4 = 4 * HIDDEN;
+        int g4 = 4 * hidden;
         float[] z0 = new float[g4];
         float[] bias = new float[g4];
-        float[] cPrev = new float[HIDDEN];
-        float[] dh = new float[HIDDEN];
-        float[] carry0 = new float[HIDDEN];
+        float[] cPrev = new float[hidden];
+        float[] dh = new float[hidden];
+        float[] carry0 = new float[hidden];
         for (int k = 0; k < g4; k++) {
             z0[k] = (float) (random.nextGaussian() * 3);
             bias[k] = (float) random.nextGaussian();
         }
         z0[0] = 40f;     // saturated gates must stay finite
-        z0[HIDDEN + 1] = -40f;
-        for (int j = 0; j < HIDDEN; j++) {
+        z0[hidden + 1] = -40f;
+        for (int j = 0; j < hidden; j++) {
             cPrev[j] = (float) random.nextGaussian();
             dh[j] = (float) random.nextGaussian();
             carry0[j] = (float) random.nextGaussian();
         }
         // Offsets of 3 and 5 floats: rows do not start at aligned addresses in the kernel either.
         ByteBuffer z = buffer(3 + g4);
-        ByteBuffer c = buffer(5 + 2 * HIDDEN);
-        ByteBuffer tc = buffer(HIDDEN);
-        ByteBuffer h = buffer(HIDDEN);
-        ByteBuffer dhb = buffer(HIDDEN);
+        ByteBuffer c = buffer(5 + 2 * hidden);
+        ByteBuffer tc = buffer(hidden);
+        ByteBuffer h = buffer(hidden);
+        ByteBuffer dhb = buffer(hidden);
         for (int k = 0; k < g4; k++) {
             z.putFloat((3 + k) << 2, z0[k]);
         }
-        for (int j = 0; j < HIDDEN; j++) {
+        for (int j = 0; j < hidden; j++) {
             c.putFloat((5 + j) << 2, cPrev[j]);
             dhb.putFloat(j << 2, dh[j]);
         }
-        math.forwardRow(z, 3, bias, c, 5, c, 5 + HIDDEN, tc, 0, h, 0, HIDDEN);
+        math.forwardRow(z, 3, bias, c, 5, c, 5 + hidden, tc, 0, h, 0, hidden);
         float[] carry = carry0.clone();
-        for (int j = 0; j < HIDDEN; j++) {
+        for (int j = 0; j < hidden; j++) {
             double g = Math.tanh(z0[j] + bias[j]);
-            double f = sig(z0[HIDDEN + j] + bias[HIDDEN + j]);
-            double o = sig(z0[2 * HIDDEN + j] + bias[2 * HIDDEN + j]);
-            double i = sig(z0[3 * HIDDEN + j] + bias[3 * HIDDEN + j]);
+            double f = sig(z0[hidden + j] + bias[hidden + j]);
+            double o = sig(z0[2 * hidden + j] + bias[2 * hidden + j]);
+            double i = sig(z0[3 * hidden + j] + bias[3 * hidden + j]);
             double cell = f * cPrev[j] + i * g;
             double t = Math.tanh(cell);
             assertEquals(g, z.getFloat((3 + j) << 2), 1e-6, "g " + j);
-            assertEquals(f, z.getFloat((3 + HIDDEN + j) << 2), 1e-6, "f " + j);
-            assertEquals(o, z.getFloat((3 + 2 * HIDDEN + j) << 2), 1e-6, "o " + j);
-            assertEquals(i, z.getFloat((3 + 3 * HIDDEN + j) << 2), 1e-6, "i " + j);
-            assertEquals(cell, c.getFloat((5 + HIDDEN + j) << 2), 1e-6, "c " + j);
+            assertEquals(f, z.getFloat((3 + hidden + j) << 2), 1e-6, "f " + j);
+            assertEquals(o, z.getFloat((3 + 2 * hidden + j) << 2), 1e-6, "o " + j);
+            assertEquals(i, z.getFloat((3 + 3 * hidden + j) << 2), 1e-6, "i " + j);
+            assertEquals(cell, c.getFloat((5 + hidden + j) << 2), 1e-6, "c " + j);
             assertEquals(t, tc.getFloat(j << 2), 1e-6, "tanh c " + j);
             assertEquals(o * t, h.getFloat(j << 2), 1e-6, "h " + j);
         }
@@ -88,18 +91,18 @@ class GateMathTest {
         for (int k = 0; k < g4; k++) {
             acts[k] = z.getFloat((3 + k) << 2);
         }
-        math.backwardRow(z, 3, dhb, 0, carry, 0, c, 5, tc, 0, HIDDEN);
-        for (int j = 0; j < HIDDEN; j++) {
+        math.backwardRow(z, 3, dhb, 0, carry, 0, c, 5, tc, 0, hidden);
+        for (int j = 0; j < hidden; j++) {
             double g = acts[j];
-            double f = acts[HIDDEN + j];
-            double o = acts[2 * HIDDEN + j];
-            double i = acts[3 * HIDDEN + j];
+            double f = acts[hidden + j];
+            double o = acts[2 * hidden + j];
+            double i = acts[3 * hidden + j];
             double t = tc.getFloat(j << 2);
             double dc = dh[j] * o * (1 - t * t) + carry0[j];
             assertEquals(dc * i * (1 - g * g), z.getFloat((3 + j) << 2), 1e-5, "dg " + j);
-            assertEquals(dc * cPrev[j] * f * (1 - f), z.getFloat((3 + HIDDEN + j) << 2), 1e-5, "df " + j);
-            assertEquals(dh[j] * t * o * (1 - o), z.getFloat((3 + 2 * HIDDEN + j) << 2), 1e-5, "do " + j);
-            assertEquals(dc * g * i * (1 - i), z.getFloat((3 + 3 * HIDDEN + j) << 2), 1e-5, "di " + j);
+            assertEquals(dc * cPrev[j] * f * (1 - f), z.getFloat((3 + hidden + j) << 2), 1e-5, "df " + j);
+            assertEquals(dh[j] * t * o * (1 - o), z.getFloat((3 + 2 * hidden + j) << 2), 1e-5, "do " + j);
+            assertEquals(dc * g * i * (1 - i), z.getFloat((3 + 3 * hidden + j) << 2), 1e-5, "di " + j);
             assertEquals(dc * f, carry[j], 1e-5, "carry " + j);
         }
     }
