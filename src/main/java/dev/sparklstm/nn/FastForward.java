@@ -53,9 +53,14 @@ public final class FastForward {
     /** The first example of each lane used by the current call, then the batch size. */
     private int[] bounds = new int[0];
 
-    private FastForward(MultiLayerNetwork network, TrainingPlan plan, GateMath gates, int threads) {
+    /** Work a lane should have per call before another is used ({@link Lanes#MIN_FLOPS_PER_LANE}; tests lower it). */
+    private final double minLaneFlops;
+
+    private FastForward(MultiLayerNetwork network, TrainingPlan plan, GateMath gates, int threads,
+                        double minLaneFlops) {
         this.network = network;
         this.plan = plan;
+        this.minLaneFlops = minLaneFlops;
         batchIndependent = gates.rowProjection(plan.outIn, plan.outN) != null
                 && plan.lstms.stream().allMatch(l -> gates.lstmStep(l.nIn(), l.hidden()) != null);
         lanes = new Lane[threads];
@@ -66,27 +71,32 @@ public final class FastForward {
 
     /** A forward pass for {@code network}, or empty when it is not supported (see {@link #unsupportedReason}). */
     public static Optional<FastForward> forNetwork(MultiLayerNetwork network) {
-        return forNetwork(network, GateMath.get(), 1);
+        return forNetwork(network, 1);
     }
 
     /**
      * As {@link #forNetwork(MultiLayerNetwork)}, splitting each batch's examples over up to {@code
-     * threads} threads (the calling one and pool threads; see {@code Lanes}), each running the
-     * whole network on its examples. Outputs are the one-thread forward's, bit for bit where {@link
+     * threads} threads (the calling one and pool threads; see {@code Lanes}; one more per 50 MFLOP
+     * of a call's LSTM work), each running the whole network on its examples. Outputs are the one-thread forward's, bit for bit where {@link
      * #batchIndependent()} holds, else up to OpenBLAS's rounding. Give it that many cores, with
      * OpenBLAS at one thread (OMP_NUM_THREADS=1), or the threads compete.
      */
     public static Optional<FastForward> forNetwork(MultiLayerNetwork network, int threads) {
-        return forNetwork(network, GateMath.get(), threads);
+        return forNetwork(network, GateMath.get(), threads, Lanes.MIN_FLOPS_PER_LANE);
     }
 
-    /** As {@link #forNetwork(MultiLayerNetwork, int)} with the given gate math (tests). */
-    static Optional<FastForward> forNetwork(MultiLayerNetwork network, GateMath gates, int threads) {
+    /**
+     * As {@link #forNetwork(MultiLayerNetwork, int)} with the given gate math, using another lane
+     * only per {@code minLaneFlops} of a call's LSTM work (tests).
+     */
+    static Optional<FastForward> forNetwork(MultiLayerNetwork network, GateMath gates, int threads,
+                                            double minLaneFlops) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         TrainingPlan plan = TrainingPlan.forInference(network);
-        return plan.supported() ? Optional.of(new FastForward(network, plan, gates, threads)) : Optional.empty();
+        return plan.supported() ? Optional.of(new FastForward(network, plan, gates, threads, minLaneFlops))
+                : Optional.empty();
     }
 
     /** Why the fast forward does not support {@code network}, or empty when it does. */
@@ -193,7 +203,7 @@ public final class FastForward {
      */
     private void run(INDArray features, int batch, int steps, float[] topMask, boolean carry, float[] dest) {
         INDArray p = network.params();
-        bounds = Lanes.bounds(batch, lanes.length);
+        bounds = Lanes.bounds(batch, Lanes.worthwhile(lanes.length, plan.forwardFlops() * batch * steps, minLaneFlops));
         StridedFloats in = new StridedFloats(features);
         Lanes.run(bounds.length - 1, i -> lanes[i].run(p, in, bounds[i], bounds[i + 1], batch, steps, topMask, carry,
                 dest));

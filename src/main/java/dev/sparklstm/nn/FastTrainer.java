@@ -62,9 +62,13 @@ public final class FastTrainer {
     /** The first example of each lane used for the current minibatch, then its batch size. */
     private int[] bounds = new int[0];
 
-    private FastTrainer(MultiLayerNetwork network, TrainingPlan plan, int threads) {
+    /** Work a lane should have per segment before another is used ({@link Lanes#MIN_FLOPS_PER_LANE}; tests lower it). */
+    private final double minLaneFlops;
+
+    private FastTrainer(MultiLayerNetwork network, TrainingPlan plan, int threads, double minLaneFlops) {
         this.network = network;
         this.plan = plan;
+        this.minLaneFlops = minLaneFlops;
         lanes = new Lane[threads];
         for (int i = 0; i < threads; i++) {
             lanes[i] = new Lane();
@@ -78,17 +82,24 @@ public final class FastTrainer {
 
     /**
      * As {@link #forNetwork(MultiLayerNetwork)}, splitting each minibatch's examples over up to
-     * {@code threads} threads (the calling one and pool threads; see {@code Lanes}): each runs the
+     * {@code threads} threads (the calling one and pool threads; see {@code Lanes}; one more per
+     * 50 MFLOP of a segment's LSTM work, below which handing work over costs more): each runs the
      * forward and backward of its examples, their gradients are added up and one update follows,
      * so the result is the one-thread step's up to the order of float additions. Give the trainer
      * that many cores, with OpenBLAS at one thread (OMP_NUM_THREADS=1), or the threads compete.
      */
     public static Optional<FastTrainer> forNetwork(MultiLayerNetwork network, int threads) {
+        return forNetwork(network, threads, Lanes.MIN_FLOPS_PER_LANE);
+    }
+
+    /** As {@link #forNetwork(MultiLayerNetwork, int)}, using another lane only per {@code minLaneFlops} of a segment's work. */
+    static Optional<FastTrainer> forNetwork(MultiLayerNetwork network, int threads, double minLaneFlops) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         }
         TrainingPlan plan = TrainingPlan.of(network);
-        return plan.supported() ? Optional.of(new FastTrainer(network, plan, threads)) : Optional.empty();
+        return plan.supported() ? Optional.of(new FastTrainer(network, plan, threads, minLaneFlops))
+                : Optional.empty();
     }
 
     /** Why the fast path does not support {@code network}, or empty when it does. */
@@ -134,7 +145,9 @@ public final class FastTrainer {
         StridedFloats mask = outMask == null ? null : new StridedFloats(outMask);
         int batch = (int) features.size(0);
         int steps = (int) features.size(2);
-        bounds = Lanes.bounds(batch, lanes.length);
+        int segmentSteps = plan.tbptt > 0 ? Math.min(plan.tbptt, steps) : steps;
+        bounds = Lanes.bounds(batch, Lanes.worthwhile(lanes.length,
+                3 * plan.forwardFlops() * batch * segmentSteps, minLaneFlops));
         if (topMask != null && bounds.length > 2) {
             for (int i = 0; i < bounds.length - 1; i++) {
                 lanes[i].maskRows(topMask, batch, steps, bounds[i], bounds[i + 1]);

@@ -17,6 +17,13 @@ import java.util.function.IntConsumer;
 final class Lanes {
     /** Lanes get examples in multiples of this (the single-pass LSTM step works on 4 examples at a time). */
     static final int EXAMPLE_BLOCK = 4;
+    /**
+     * LSTM GEMM FLOPs a lane should have per call before another lane pays off. Handing work to a
+     * thread and waiting for it costs tens of microseconds, and smaller products run slower:
+     * workload A's training segments (13 MFLOP, 16 examples) trained at 600k seq-steps/s on two
+     * lanes and 702k on one; B's (3 GFLOP) at 31.0k and 18.7k (Zen 4, session 5).
+     */
+    static final double MIN_FLOPS_PER_LANE = 50e6;
     private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
     private static final ExecutorService POOL = Executors.newCachedThreadPool(task -> {
         Thread thread = new Thread(task, "spark-lstm-lane-" + THREAD_NUMBER.incrementAndGet());
@@ -45,6 +52,11 @@ final class Lanes {
         }
         bounds[used] = batch;
         return bounds;
+    }
+
+    /** How many of {@code lanes} to use for {@code flops} of work: at least 1, one more per {@code minFlopsPerLane}. */
+    static int worthwhile(int lanes, double flops, double minFlopsPerLane) {
+        return (int) Math.max(1, Math.min(lanes, flops / minFlopsPerLane));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.sparklstm.nn;
 
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 
 /**
  * The per-step products of the training kernel without a GEMM call: {@code C += B A} for a few
@@ -19,25 +20,36 @@ interface RowProduct {
      * of {@link #BLOCK} columns, each block's rows one after another.
      */
     static void pack(ByteBuffer src, long off, int kStride, int mStride, int depth, int width, float[] packed) {
-        // The inner loop walks the source's unit stride.
-        if (kStride == 1) {
-            for (int m = 0; m < width; m++) {
-                int to = (m / BLOCK) * depth * BLOCK + m % BLOCK;
-                int from = (int) (off + (long) m * mStride) << 2;
+        FloatBuffer floats = src.asFloatBuffer();
+        if (mStride == 1) {
+            // A's rows are contiguous: each block row is one bulk copy.
+            for (int block = 0; block < width / BLOCK; block++) {
                 for (int k = 0; k < depth; k++) {
-                    packed[to + k * BLOCK] = src.getFloat(from + (k << 2));
+                    floats.get((int) (off + (long) k * kStride) + block * BLOCK, packed, (block * depth + k) * BLOCK,
+                            BLOCK);
+                }
+            }
+        } else if (kStride == 1) {
+            // A's columns are contiguous: a transpose, in tiles of TILE rows that stay in L1.
+            for (int block = 0; block < width / BLOCK; block++) {
+                for (int k0 = 0; k0 < depth; k0 += TILE) {
+                    int rows = Math.min(TILE, depth - k0);
+                    for (int l = 0; l < BLOCK; l++) {
+                        int from = (int) (off + (long) (block * BLOCK + l) * mStride) + k0;
+                        int to = (block * depth + k0) * BLOCK + l;
+                        for (int k = 0; k < rows; k++) {
+                            packed[to + k * BLOCK] = floats.get(from + k);
+                        }
+                    }
                 }
             }
         } else {
-            for (int k = 0; k < depth; k++) {
-                long from = off + (long) k * kStride;
-                for (int m = 0; m < width; m++) {
-                    packed[(m / BLOCK) * depth * BLOCK + k * BLOCK + m % BLOCK] =
-                            src.getFloat((int) ((from + (long) m * mStride) << 2));
-                }
-            }
+            throw new IllegalArgumentException("A needs a unit stride along k or m, got " + kStride + " and " + mStride);
         }
     }
+
+    /** Rows of A per tile of the transposing {@link #pack}. */
+    int TILE = 16;
 
     /** Columns of a packed block: 4 vectors of 16 floats. */
     int BLOCK = 64;

@@ -117,6 +117,15 @@ final class TrainingPlan {
         return clips;
     }
 
+    /** LSTM GEMM FLOPs of the forward per example and step: 2 (nIn + H) 4H per layer (a backward is twice that). */
+    double forwardFlops() {
+        double flops = 0;
+        for (Lstm layer : lstms) {
+            flops += 2.0 * (layer.nIn() + layer.hidden()) * 4 * layer.hidden();
+        }
+        return flops;
+    }
+
     List<L2> l2s() {
         return l2s;
     }

@@ -63,7 +63,7 @@ class FastForwardTest {
         MultiLayerNetwork dl4j = TestNets.network(FastTrainerTest.config(tbptt, GradientNormalization.None,
                 classification, 0, new Adam(0.01), false, false, perSequence));
         dl4j.setParams(net.params());
-        FastForward fast = FastForward.forNetwork(net, gateMath(gates), threads).orElseThrow(() -> new AssertionError(
+        FastForward fast = FastForward.forNetwork(net, gateMath(gates), threads, 0).orElseThrow(() -> new AssertionError(
                 FastForward.unsupportedReason(net).orElse("?")));
         for (int call = 0; call < LENGTHS.length; call++) {
             DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS[call], perSequence, 60 + call);
@@ -98,7 +98,7 @@ class FastForwardTest {
         MultiLayerNetwork dl4j = TestNets.network(TestNets.config(TestNets.Kind.DL4J, DataType.FLOAT, INPUTS, sizes,
                 OUTPUTS, perSequence, 0, new Adam(0.01)));
         dl4j.setParams(net.params());
-        FastForward fast = FastForward.forNetwork(net, gateMath("vector"), 1).orElseThrow();
+        FastForward fast = FastForward.forNetwork(net, gateMath("vector"), 1, 0).orElseThrow();
         for (int call = 0; call < 3; call++) {
             DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS[call], perSequence, 90 + call);
             INDArray mask = data.getFeaturesMaskArray();
@@ -122,9 +122,9 @@ class FastForwardTest {
         MultiLayerNetwork net = TestNets.network(TestNets.config(TestNets.Kind.FUSED, DataType.FLOAT, INPUTS, sizes,
                 OUTPUTS, perSequence, 0, new Adam(0.01)));
         TestNets.randomize(net, 34, 0.3);
-        FastForward fast = FastForward.forNetwork(net, math, 1).orElseThrow();
+        FastForward fast = FastForward.forNetwork(net, math, 1, 0).orElseThrow();
         assertTrue(fast.batchIndependent());
-        assertFalse(FastForward.forNetwork(net, new ScalarGateMath(), 1).orElseThrow().batchIndependent());
+        assertFalse(FastForward.forNetwork(net, new ScalarGateMath(), 1, 0).orElseThrow().batchIndependent());
         INDArray features = Nd4j.rand(DataType.FLOAT, 7, INPUTS, 9).subi(0.5);
         INDArray all = fast.output(features, null).dup();
         for (int e = 0; e < 7; e++) {
@@ -133,7 +133,7 @@ class FastForwardTest {
                     "example " + e + " alone vs in a batch of 7");
         }
         // Split over 2 lanes (examples 0-3 and 4-6) the outputs are the same bits too.
-        FastForward twoLanes = FastForward.forNetwork(net, math, 2).orElseThrow();
+        FastForward twoLanes = FastForward.forNetwork(net, math, 2, 0).orElseThrow();
         assertArrayEquals(all.data().asFloat(), twoLanes.output(features, null).dup().data().asFloat(), "2 lanes");
     }
 
@@ -172,7 +172,7 @@ class FastForwardTest {
     void chunkedRnnTimeStepEqualsTheWholeSequence(boolean perSequence, int threads) {
         MultiLayerNetwork net = network(0, true, perSequence, 26);
         // With 2 threads, examples 0-3 and 4-5 go to different lanes, each carrying its own state.
-        FastForward fast = FastForward.forNetwork(net, threads).orElseThrow();
+        FastForward fast = FastForward.forNetwork(net, GateMath.get(), threads, 0).orElseThrow();
         int batch = 6;
         int steps = 11;
         int[] lengths = new int[batch];

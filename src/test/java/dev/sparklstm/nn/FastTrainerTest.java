@@ -63,7 +63,7 @@ class FastTrainerTest {
         TestNets.randomize(start, 11, 0.4);
         MultiLayerNetwork viaFit = start.clone();
         MultiLayerNetwork viaFast = start.clone();
-        FastTrainer fast = FastTrainer.forNetwork(viaFast, threads).orElseThrow(() -> new AssertionError(
+        FastTrainer fast = FastTrainer.forNetwork(viaFast, threads, 0).orElseThrow(() -> new AssertionError(
                 FastTrainer.unsupportedReason(viaFast).orElse("?")));
         for (int round = 0; round < 3; round++) {
             DataSet data = TestNets.batch(DataType.FLOAT, INPUTS, OUTPUTS, LENGTHS, perSequence, 40 + round);

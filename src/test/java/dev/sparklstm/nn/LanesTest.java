@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -24,9 +26,28 @@ class LanesTest {
     }
 
     @Test
+    void anotherLaneOnlyForEnoughWork() {
+        assertEquals(1, Lanes.worthwhile(2, 13e6, Lanes.MIN_FLOPS_PER_LANE), "workload A's training segment");
+        assertEquals(2, Lanes.worthwhile(2, 3e9, Lanes.MIN_FLOPS_PER_LANE), "workload B's training segment");
+        assertEquals(2, Lanes.worthwhile(4, 120e6, 50e6));
+        assertEquals(1, Lanes.worthwhile(1, 3e9, 50e6));
+        assertEquals(3, Lanes.worthwhile(3, 1, 0), "no minimum");
+    }
+
+    @Test
     void runsEveryLaneOnItsOwnThreadAndWaitsForAll() {
         ConcurrentHashMap<Integer, Thread> threads = new ConcurrentHashMap<>();
-        Lanes.run(3, lane -> threads.put(lane, Thread.currentThread()));
+        // Each lane waits until all three run at once, which needs three threads.
+        CountDownLatch running = new CountDownLatch(3);
+        Lanes.run(3, lane -> {
+            running.countDown();
+            try {
+                assertTrue(running.await(30, TimeUnit.SECONDS), "lanes did not run at the same time");
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            threads.put(lane, Thread.currentThread());
+        });
         assertEquals(3, threads.size());
         assertEquals(Thread.currentThread(), threads.get(0), "lane 0 runs on the caller");
         assertEquals(3, threads.values().stream().distinct().count());
