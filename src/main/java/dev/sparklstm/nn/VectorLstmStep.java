@@ -198,11 +198,29 @@ final class VectorLstmStep implements LstmStep {
     private void gates(float[] sums, int rows, ByteBuffer xh, int rowOff, int batch, int e0, int j, ByteBuffer c,
                        int cPrevOff, int cNextOff, float[] rowMask, int maskOff) {
         int lanes = S.length();
-        for (int v = 0; v < 4 * rows; v++) {
-            VectorGateMath.gate(v & 3, FloatVector.fromArray(S, sums, v * lanes)).intoArray(sums, v * lanes);
-        }
+        tanhG(sums, rows);
+        sigmoidFoi(sums, rows);
         for (int r = 0; r < rows; r++) {
             cell(sums, r * 4 * lanes, xh, rowOff, batch, e0 + r, j, c, cPrevOff, cNextOff, rowMask, maskOff);
+        }
+    }
+
+    /** g = tanh of each row's first vector in {@code sums} (rows of g, f, o, i vectors), in place. */
+    private static void tanhG(float[] sums, int rows) {
+        int lanes = S.length();
+        for (int r = 0; r < rows; r++) {
+            VectorGateMath.tanh(FloatVector.fromArray(S, sums, 4 * r * lanes)).intoArray(sums, 4 * r * lanes);
+        }
+    }
+
+    /** f, o, i = sigmoid of each row's other three vectors in {@code sums}, in place. */
+    private static void sigmoidFoi(float[] sums, int rows) {
+        int lanes = S.length();
+        for (int r = 0; r < rows; r++) {
+            for (int q = 1; q < 4; q++) {
+                int at = (4 * r + q) * lanes;
+                VectorGateMath.sigmoid(FloatVector.fromArray(S, sums, at)).intoArray(sums, at);
+            }
         }
     }
 
