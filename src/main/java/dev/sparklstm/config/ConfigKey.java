@@ -44,7 +44,7 @@ public enum ConfigKey {
     TRAIN_EPOCHS("train.epochs", "10", "Number of passes over the training split."),
     TRAIN_WORKERS("train.workers", "0", "Parameter-averaging workers; 0: Spark's default parallelism (the cores of local mode or of the cluster)."),
     TRAIN_BATCH_SIZE("train.batch-size", "32", "Sequences per minibatch on each worker."),
-    TRAIN_AVERAGING_FREQUENCY("train.averaging-frequency", "20", "Minibatches each worker fits between two parameter averagings."),
+    TRAIN_AVERAGING_FREQUENCY("train.averaging-frequency", "50", "Minibatches each worker fits between two parameter averagings."),
     TRAIN_APPROACH("train.approach", "direct", "dl4j-spark RDD training approach: direct (minibatches stay in the RDD) or export (written to train.export-dir first)."),
     TRAIN_EXPORT_DIR("train.export-dir", "", "Directory every executor can read, for train.approach=export; empty: dl4j-spark's default, a new directory under {hadoop.tmp.dir}/dl4j/. Deleted after training."),
     TRAIN_VALIDATION_FRACTION("train.validation-fraction", "0.2", "Fraction of sequences held out for validation, in [0, 1); 0: no validation."),
