@@ -69,7 +69,7 @@ class ConfigTest {
         assertTrue(network.truncatedBptt());
 
         TrainingSpec training = config.training();
-        assertEquals(new TrainingSpec(10, 0, 32, 20, TrainingSpec.Approach.DIRECT, "", 0.2, 7L, 0, true, ""), training);
+        assertEquals(new TrainingSpec(10, 0, 32, 50, TrainingSpec.Approach.DIRECT, "", 0.2, 7L, 0, true, ""), training);
     }
 
     @Test
