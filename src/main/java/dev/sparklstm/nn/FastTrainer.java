@@ -2,7 +2,6 @@ package dev.sparklstm.nn;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -50,6 +49,7 @@ public final class FastTrainer {
 
     private final MultiLayerNetwork network;
     private final TrainingPlan plan;
+    private final GateMath gates = GateMath.get();
     /** Lane 0 adds up the gradients of all lanes in its buffer, the one the update reads. */
     private final Lane[] lanes;
     private NativeBuffer params;
@@ -274,12 +274,8 @@ public final class FastTrainer {
 
     /** Adds the gradients of lanes 1 to {@code used - 1} to lane 0's, elements [from, to). */
     private void addGradients(int used, long from, long to) {
-        FloatBuffer sum = lanes[0].grads.bytes().asFloatBuffer();
         for (int i = 1; i < used; i++) {
-            FloatBuffer add = lanes[i].grads.bytes().asFloatBuffer();
-            for (int k = (int) from; k < to; k++) {
-                sum.put(k, sum.get(k) + add.get(k));
-            }
+            gates.add(lanes[0].grads.bytes(), lanes[i].grads.bytes(), (int) from, (int) (to - from));
         }
     }
 

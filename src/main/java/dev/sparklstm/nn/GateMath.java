@@ -42,6 +42,9 @@ public interface GateMath {
      */
     void addRows(ByteBuffer z, int rows, int width, float[] sums);
 
+    /** {@code sum[i] += add[i]} for elements [start, start+length) of two float buffers (the lanes' gradients). */
+    void add(ByteBuffer sum, ByteBuffer add, int start, int length);
+
     /**
      * Adam on {@code params[start, start+length)} with gradients at the same offsets in
      * {@code grads}, moments m at {@code state[mAt..]} and v at {@code state[vAt..]}, then

@@ -66,6 +66,13 @@ public final class ScalarGateMath implements GateMath {
     }
 
     @Override
+    public void add(ByteBuffer sum, ByteBuffer add, int start, int length) {
+        for (int i = start; i < start + length; i++) {
+            sum.putFloat(i << 2, sum.getFloat(i << 2) + add.getFloat(i << 2));
+        }
+    }
+
+    @Override
     public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
                      float beta1, float beta2, float stepSize, float epsilon) {
         for (int i = 0; i < length; i++) {

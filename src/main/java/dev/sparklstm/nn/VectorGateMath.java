@@ -176,6 +176,17 @@ final class VectorGateMath implements GateMath {
     }
 
     @Override
+    public void add(ByteBuffer sum, ByteBuffer add, int start, int length) {
+        int bound = S.loopBound(length);
+        for (int i = 0; i < bound; i += S.length()) {
+            int at = (start + i) << 2;
+            FloatVector.fromByteBuffer(S, sum, at, ORDER).add(FloatVector.fromByteBuffer(S, add, at, ORDER))
+                    .intoByteBuffer(sum, at, ORDER);
+        }
+        SCALAR.add(sum, add, start + bound, length - bound);
+    }
+
+    @Override
     public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
                      float beta1, float beta2, float stepSize, float epsilon) {
         int bound = S.loopBound(length);

@@ -9,7 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bulk loops of {@link GateMath} (bias-gradient row sums, Adam): the vector path gives the
+ * The bulk loops of {@link GateMath} (bias-gradient row sums, the lanes' gradient sum, Adam): the vector path gives the
  * same bits as the scalar one (same operations in the same order), and the scalar one matches the
  * formulas written out in double. Lengths leave a scalar tail after the vector loop, and offsets
  * are not multiples of the vector length, as in a network's flat views.
@@ -40,6 +40,26 @@ class GateMathBulkTest {
             }
             assertEquals(expected, scalarSums[k], 1e-5, "sum " + k);
             assertEquals(Float.floatToIntBits(scalarSums[k]), Float.floatToIntBits(vectorSums[k]), "bits of sum " + k);
+        }
+    }
+
+    @Test
+    void addAddsTheRangeOnlyInBothPaths() {
+        Random random = new Random(5);
+        for (GateMath math : new GateMath[] {new ScalarGateMath(), GateMathProvider.vectorOrNull()}) {
+            ByteBuffer sum = buffer(60);
+            ByteBuffer add = buffer(60);
+            float[] before = new float[60];
+            for (int i = 0; i < 60; i++) {
+                before[i] = (float) random.nextGaussian();
+                sum.putFloat(i << 2, before[i]);
+                add.putFloat(i << 2, (float) random.nextGaussian());
+            }
+            math.add(sum, add, 3, 53);
+            for (int i = 0; i < 60; i++) {
+                float expected = i >= 3 && i < 56 ? before[i] + add.getFloat(i << 2) : before[i];
+                assertEquals(expected, sum.getFloat(i << 2), 0f, math.name() + " element " + i);
+            }
         }
     }
 
