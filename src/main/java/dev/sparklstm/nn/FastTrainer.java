@@ -292,7 +292,7 @@ public final class FastTrainer {
 
         Lane() {
             for (int i = 0; i < kernels.length; i++) {
-                kernels[i] = new FloatLstmKernel(GateMath.get());
+                kernels[i] = new FloatLstmKernel(gates);
             }
             grads.ensure(plan.numParams);
         }
