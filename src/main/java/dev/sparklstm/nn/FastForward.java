@@ -199,11 +199,15 @@ public final class FastForward {
     /**
      * Every lane's examples through the network into {@code dest}; {@code topMask} (by row
      * t*batch+e, or null) goes to the top LSTM only; per sequence, outputs at {@link #lastStep}.
-     * The lanes split a batch the same way at every call, so a stream's state stays in its lane.
+     * A stream keeps the split of its first chunk (a chunk's lanes carry their examples' state),
+     * even where a shorter chunk alone would use fewer lanes.
      */
     private void run(INDArray features, int batch, int steps, float[] topMask, boolean carry, float[] dest) {
         INDArray p = network.params();
-        bounds = Lanes.bounds(batch, Lanes.worthwhile(lanes.length, plan.forwardFlops() * batch * steps, minLaneFlops));
+        if (!carry) {
+            bounds = Lanes.bounds(batch, Lanes.worthwhile(lanes.length, plan.forwardFlops() * batch * steps,
+                    minLaneFlops));
+        }
         StridedFloats in = new StridedFloats(features);
         Lanes.run(bounds.length - 1, i -> lanes[i].run(p, in, bounds[i], bounds[i + 1], batch, steps, topMask, carry,
                 dest));

@@ -167,12 +167,15 @@ class FastForwardTest {
         assertOutputMatches(net, fast, data);
     }
 
-    @ParameterizedTest(name = "perSequence={0} threads={1}")
-    @CsvSource({"false, 1", "true, 1", "false, 2", "true, 2"})
-    void chunkedRnnTimeStepEqualsTheWholeSequence(boolean perSequence, int threads) {
+    @ParameterizedTest(name = "perSequence={0} threads={1} laneWork={2}")
+    @CsvSource({"false, 1, 0", "true, 1, 0", "false, 2, 0", "true, 2, 0", "false, 2, 1.75", "true, 2, 1.75"})
+    void chunkedRnnTimeStepEqualsTheWholeSequence(boolean perSequence, int threads, double laneWork) {
         MultiLayerNetwork net = network(0, true, perSequence, 26);
         // With 2 threads, examples 0-3 and 4-5 go to different lanes, each carrying its own state.
-        FastForward fast = FastForward.forNetwork(net, GateMath.get(), threads, 0).orElseThrow();
+        // With a lane's minimum work at 1.75 steps of the batch, chunks of 4 steps get 2 lanes and
+        // the last chunk of 3 alone would get 1: the stream must keep its first chunk's split.
+        double minLaneFlops = laneWork * TrainingPlan.forInference(net).forwardFlops() * 6;
+        FastForward fast = FastForward.forNetwork(net, GateMath.get(), threads, minLaneFlops).orElseThrow();
         int batch = 6;
         int steps = 11;
         int[] lengths = new int[batch];
