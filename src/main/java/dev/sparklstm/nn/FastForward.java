@@ -77,9 +77,10 @@ public final class FastForward {
     /**
      * As {@link #forNetwork(MultiLayerNetwork)}, splitting each batch's examples over up to {@code
      * threads} threads (the calling one and pool threads; see {@code Lanes}; one more per 50 MFLOP
-     * of a call's LSTM work), each running the whole network on its examples. Outputs are the one-thread forward's, bit for bit where {@link
-     * #batchIndependent()} holds, else up to OpenBLAS's rounding. Give it that many cores, with
-     * OpenBLAS at one thread (OMP_NUM_THREADS=1), or the threads compete.
+     * of a call's LSTM work), each running the whole network on its examples. Outputs are the
+     * one-thread forward's, bit for bit where {@link #batchIndependent()} holds, else up to
+     * OpenBLAS's rounding. Give it that many cores, with OpenBLAS at one thread
+     * (OMP_NUM_THREADS=1), or the threads compete.
      */
     public static Optional<FastForward> forNetwork(MultiLayerNetwork network, int threads) {
         return forNetwork(network, GateMath.get(), threads, Lanes.MIN_FLOPS_PER_LANE);
@@ -240,7 +241,7 @@ public final class FastForward {
             float[] laneMask = topMask == null || count == batch ? topMask : maskRows(topMask, batch, steps, first, count);
             TrainingPlan.Lstm bottom = plan.lstms.get(0);
             NativeBuffer x = kernels[0].inputRows(count, steps, bottom.nIn(), bottom.hidden());
-            RowLayout.fromNcw(in, first, count, bottom.nIn(), steps, x.bytes(), bottom.nIn() + bottom.hidden());
+            RowLayout.fromNcw(in, first, count, bottom.nIn(), 0, steps, x.bytes(), bottom.nIn() + bottom.hidden());
             for (int l = 0; l < kernels.length; l++) {
                 TrainingPlan.Lstm layer = plan.lstms.get(l);
                 NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();

@@ -1,7 +1,6 @@
 package dev.sparklstm.nn;
 
 import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
 import java.util.Optional;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -314,16 +313,7 @@ public final class FastTrainer {
             int count = end - first;
             TrainingPlan.Lstm bottom = plan.lstms.get(0);
             int nIn = bottom.nIn();
-            NativeBuffer x = kernels[0].inputRows(count, steps, nIn);
-            ByteBuffer xb = x.bytes();
-            for (int t = 0; t < steps; t++) {
-                for (int i = 0; i < count; i++) {
-                    int row = (t * count + i) * nIn;
-                    for (int k = 0; k < nIn; k++) {
-                        xb.putFloat((row + k) << 2, in.get(first + i, k, start + t));
-                    }
-                }
-            }
+            RowLayout.fromNcw(in, first, count, nIn, start, steps, kernels[0].inputRows(count, steps, nIn).bytes(), nIn);
             for (int l = 0; l < kernels.length; l++) {
                 TrainingPlan.Lstm layer = plan.lstms.get(l);
                 NativeBuffer source = l == 0 ? null : kernels[l - 1].outputRows();

@@ -23,18 +23,22 @@ final class RowLayout {
      * dest[(t*batch+e)*rowStride + k] = src[e, k, t]}.
      */
     static void fromNcw(StridedFloats src, int batch, int width, int steps, ByteBuffer dest, int rowStride) {
-        fromNcw(src, 0, batch, width, steps, dest, rowStride);
+        fromNcw(src, 0, batch, width, 0, steps, dest, rowStride);
     }
 
-    /** As {@link #fromNcw(StridedFloats, int, int, int, ByteBuffer, int)} for examples {@code first} to {@code first + batch - 1} of {@code src}. */
-    static void fromNcw(StridedFloats src, int first, int batch, int width, int steps, ByteBuffer dest,
+    /**
+     * As {@link #fromNcw(StridedFloats, int, int, int, ByteBuffer, int)} for examples {@code first}
+     * to {@code first + batch - 1} and steps {@code start} to {@code start + steps - 1} of {@code
+     * src} (a lane's examples, a truncated-BPTT segment).
+     */
+    static void fromNcw(StridedFloats src, int first, int batch, int width, int start, int steps, ByteBuffer dest,
                         int rowStride) {
         // Writes in order (the rows may be larger than the cache), reads strided (the input is smaller).
         for (int t = 0; t < steps; t++) {
             for (int e = 0; e < batch; e++) {
                 int to = (t * batch + e) * rowStride;
                 for (int k = 0; k < width; k++) {
-                    dest.putFloat((to + k) << 2, src.get(first + e, k, t));
+                    dest.putFloat((to + k) << 2, src.get(first + e, k, start + t));
                 }
             }
         }
