@@ -51,6 +51,8 @@ public final class FastTrainer {
     private final GateMath gates = GateMath.get();
     /** Lane 0 adds up the gradients of all lanes in its buffer, the one the update reads. */
     private final Lane[] lanes;
+    /** Each LSTM layer's RW packed once per segment for all lanes' per-step products. */
+    private final FloatLstmKernel.PackedRw[] packedRw;
     private NativeBuffer params;
     private NativeBuffer state;
     private boolean loggedFallback;
@@ -68,6 +70,10 @@ public final class FastTrainer {
         this.network = network;
         this.plan = plan;
         this.minLaneFlops = minLaneFlops;
+        packedRw = new FloatLstmKernel.PackedRw[plan.lstms.size()];
+        for (int l = 0; l < packedRw.length; l++) {
+            packedRw[l] = new FloatLstmKernel.PackedRw(gates, plan.lstms.get(l).hidden());
+        }
         lanes = new Lane[threads];
         for (int i = 0; i < threads; i++) {
             lanes[i] = new Lane();
@@ -246,6 +252,11 @@ public final class FastTrainer {
     private double step(StridedFloats in, StridedFloats labels, StridedFloats mask, int batch, int start, int steps,
                         boolean carry) {
         int used = bounds.length - 1;
+        Lanes.run(used, i -> {
+            for (int l = 0; l < packedRw.length; l++) {
+                packedRw[l].pack(lanes[i].params, plan.lstms.get(l).rw(), i, used);
+            }
+        });
         Lanes.run(used, i -> lanes[i].forwardBackward(in, labels, mask, bounds[i], bounds[i + 1], batch, start, steps,
                 carry));
         double loss = 0;
@@ -292,6 +303,7 @@ public final class FastTrainer {
         Lane() {
             for (int i = 0; i < kernels.length; i++) {
                 kernels[i] = new FloatLstmKernel(gates);
+                kernels[i].sharePackedRw(packedRw[i]);
             }
             grads.ensure(plan.numParams);
         }

@@ -20,6 +20,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   backward: dh_t += RW dZ_{t+1} (one GEMM per step);  gates;
  *             dW = X dZ^T,  dRW = H_prev dZ^T,  dX = W dZ (one GEMM each per segment)
  * </pre>
+ * Where the gate math has a vector {@link RowProduct} for the widths (hidden sizes and, for dW and
+ * dX, inputs that are multiples of 64), the per-step products and the segment's dW, dRW and dX run
+ * in it instead of GEMM calls, over operands packed per segment.
  * {@link DoubleLstmKernel} is the same code in double precision (for gradient checks); keep the
  * two in step.
  */
@@ -43,6 +46,13 @@ final class FloatLstmKernel implements LstmKernel {
     /** RW packed for the per-step products where the gate math has a {@link RowProduct}: forward (RW), backward (RW^T). */
     private float[] packedRw = new float[0];
     private float[] packedRwT = new float[0];
+    /** W^T packed for dX where the gate math has a {@link RowProduct} of the input width. */
+    private float[] packedWt = new float[0];
+    /** dZ and the rows of X or H_prev packed for {@link #weightGradients}. */
+    private float[] dzGroups = new float[0];
+    private float[] packedRows = new float[0];
+    /** RW packed by the caller for the flat path's segments ({@link #sharePackedRw}), or null: this kernel packs. */
+    private PackedRw sharedRw;
     private float[] carry = new float[0];
     private float[] biasSum = new float[0];
     /** The last state of the previous segment while {@link #forwardFlat} carries it over. */
@@ -200,11 +210,16 @@ final class FloatLstmKernel implements LstmKernel {
         }
         int gates4 = 4 * hidden;
         backwardCore(flatParams, flatRw);
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, steps * batch, 1f,
-                flatSource.floatsAt(flatSourceOffset), nIn, z.floatsAt(0), gates4, 0f, grads.floatsAt(flatW), nIn);
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, steps * batch, 1f, h.floatsAt(0), hidden,
-                z.floatsAt(0), gates4, 0f, grads.floatsAt(flatRw), hidden);
-        if (dxDest != null) {
+        weightGradients(flatSource, flatSourceOffset, grads, flatW, grads, flatRw);
+        RowProduct product = dxDest == null ? null : gates.rowProduct(nIn);
+        if (product != null) {
+            // dX = dZ W^T row by row: 104 GFLOP/s where OpenBLAS ran at 97-99 on B's shapes (BENCHMARKS.md)
+            packedWt = packed(packedWt, gates4 * nIn);
+            RowProduct.pack(flatParams.bytes(), flatW, nIn, 1, gates4, nIn, packedWt);
+            dxDest.zero(dxOffset, (long) steps * batch * nIn);
+            product.accumulate(packedWt, gates4, nIn, z.bytes(), 0, gates4, dxDest.bytes(), dxOffset, nIn,
+                    steps * batch);
+        } else if (dxDest != null) {
             cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, steps * batch, gates4, 1f,
                     flatParams.floatsAt(flatW), nIn, z.floatsAt(0), gates4, 0f, dxDest.floatsAt(dxOffset), nIn);
         }
@@ -249,18 +264,21 @@ final class FloatLstmKernel implements LstmKernel {
         ByteBuffer cb = c.bytes();
         ByteBuffer hb = h.bytes();
         ByteBuffer tcb = tc.bytes();
-        // Hidden 32 (workload A) trained no faster with it (494k vs 513k seq-steps/s): GEMM there.
-        RowProduct product = hidden >= RowProduct.BLOCK ? gates.rowProduct(gates4) : null;
-        if (product != null) {
+        RowProduct product = forwardProduct(gates, hidden);
+        float[] rwPacked = null;
+        if (product != null && flatParams != null && sharedRw != null) {
+            rwPacked = sharedRw.forward;
+        } else if (product != null) {
             packedRw = packed(packedRw, hidden * gates4);
             RowProduct.pack(rwSrc.bytes(), rwOff, 1, hidden, hidden, gates4, packedRw);
+            rwPacked = packedRw;
         }
         for (int t = 0; t < steps; t++) {
             long zt = (long) t * batch * gates4;
             long st = (long) t * batch * hidden;
             if ((t > 0 || hasState) && product != null) {
                 // z_t += h_{t-1} RW, row by row
-                product.accumulate(packedRw, hidden, gates4, hb, st, hidden, zb, zt, gates4, batch);
+                product.accumulate(rwPacked, hidden, gates4, hb, st, hidden, zb, zt, gates4, batch);
             } else if (t > 0 || hasState) {
                 cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, gates4, batch, hidden, 1f, rwSrc.floatsAt(rwOff), hidden,
                         h.floatsAt(st), hidden, 1f, z.floatsAt(zt), gates4);
@@ -313,10 +331,7 @@ final class FloatLstmKernel implements LstmKernel {
         gb.ensure(gates4);
         dh.view(0, steps, batch, hidden).assign(epsilon.castTo(TYPE).permute(2, 0, 1));
         backwardCore(rw, 0);
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, (int) rows, 1f, x.floatsAt(0), nIn,
-                z.floatsAt(0), gates4, 0f, gw.floatsAt(0), nIn);
-        cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, (int) rows, 1f, h.floatsAt(0), hidden,
-                z.floatsAt(0), gates4, 0f, grw.floatsAt(0), hidden);
+        weightGradients(x, 0, gw, 0, grw, 0);
         cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, nIn, (int) rows, gates4, 1f, w.floatsAt(0), nIn,
                 z.floatsAt(0), gates4, 0f, dx.floatsAt(0), nIn);
         sumBiasGradient(gb.bytes(), 0);
@@ -339,16 +354,20 @@ final class FloatLstmKernel implements LstmKernel {
         ByteBuffer cb = c.bytes();
         ByteBuffer tcb = tc.bytes();
         ByteBuffer dhb = dh.bytes();
-        RowProduct product = steps > 1 ? gates.rowProduct(hidden) : null;
-        if (product != null) {
+        RowProduct product = steps > 1 ? backwardProduct(gates, hidden) : null;
+        float[] rwtPacked = null;
+        if (product != null && flatParams != null && sharedRw != null) {
+            rwtPacked = sharedRw.backward;
+        } else if (product != null) {
             packedRwT = packed(packedRwT, gates4 * hidden);
             RowProduct.pack(rwSrc.bytes(), rwOff, hidden, 1, gates4, hidden, packedRwT);
+            rwtPacked = packedRwT;
         }
         for (int t = steps - 1; t >= 0; t--) {
             long st = (long) t * batch * hidden;
             if (t < steps - 1 && product != null) {
                 // dh_t += dz_{t+1} RW^T, row by row
-                product.accumulate(packedRwT, gates4, hidden, zb, (long) (t + 1) * batch * gates4, gates4, dhb, st,
+                product.accumulate(rwtPacked, gates4, hidden, zb, (long) (t + 1) * batch * gates4, gates4, dhb, st,
                         hidden, batch);
             } else if (t < steps - 1) {
                 cblas_sgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, hidden, batch, gates4, 1f, rwSrc.floatsAt(rwOff),
@@ -363,6 +382,91 @@ final class FloatLstmKernel implements LstmKernel {
                     gates.backwardRow(zb, row * gates4, dhb, prev, carry, e * hidden, cb, prev, tcb, prev, hidden);
                 }
             }
+        }
+    }
+
+    /**
+     * From now on, {@link #forwardFlat} and {@link #backwardFlat} take RW's packed forms from
+     * {@code packed} instead of packing RW themselves: the caller packs it ({@link PackedRw#pack})
+     * before every forwardFlat, once for all the kernels of one layer (FastTrainer's lanes).
+     */
+    void sharePackedRw(PackedRw packed) {
+        sharedRw = packed;
+    }
+
+    /** The forward per-step product z_t += h_{t-1} RW, or null where a GEMM does it (hidden 32 trained no faster with it: 494k vs 513k seq-steps/s). */
+    private static RowProduct forwardProduct(GateMath gates, int hidden) {
+        return hidden >= RowProduct.BLOCK ? gates.rowProduct(4 * hidden) : null;
+    }
+
+    /** The backward per-step product dh_t += dz_{t+1} RW^T, or null where a GEMM does it. */
+    private static RowProduct backwardProduct(GateMath gates, int hidden) {
+        return gates.rowProduct(hidden);
+    }
+
+    /**
+     * One layer's RW packed for the per-step products of all the kernels that train it on parts
+     * of a minibatch: each lane packed its own copy before (two 1 MB copies per layer and segment
+     * for hidden 256, about 6% of a lane's time on workload B); now the lanes pack shares of one.
+     */
+    static final class PackedRw {
+        private final int hidden;
+        private float[] forward = new float[0];
+        private float[] backward = new float[0];
+
+        PackedRw(GateMath gates, int hidden) {
+            this.hidden = hidden;
+            if (forwardProduct(gates, hidden) != null) {
+                forward = new float[hidden * 4 * hidden];
+            }
+            if (backwardProduct(gates, hidden) != null) {
+                backward = new float[hidden * 4 * hidden];
+            }
+        }
+
+        /** Packs share {@code part} of {@code parts} of RW (at element {@code rwOff} of {@code params}, 'f' order [H, 4H]). */
+        void pack(NativeBuffer params, long rwOff, int part, int parts) {
+            int gates4 = 4 * hidden;
+            if (forward.length > 0) {
+                int blocks = gates4 / RowProduct.BLOCK;
+                RowProduct.pack(params.bytes(), rwOff, 1, hidden, hidden, gates4, forward, blocks * part / parts,
+                        blocks * (part + 1) / parts);
+            }
+            if (backward.length > 0) {
+                int blocks = hidden / RowProduct.BLOCK;
+                RowProduct.pack(params.bytes(), rwOff, hidden, 1, gates4, hidden, backward, blocks * part / parts,
+                        blocks * (part + 1) / parts);
+            }
+        }
+    }
+
+    /**
+     * dW = X dZ^T into {@code wDest} at {@code wOff} and dRW = H_prev dZ^T into {@code rwDest} at
+     * {@code rwOff} ('f' order), with X the segment's input rows at {@code xOff} in {@code xSrc}:
+     * with the vector {@link RowProduct} where its width fits (dZ packed once for both), else GEMMs.
+     */
+    private void weightGradients(NativeBuffer xSrc, long xOff, NativeBuffer wDest, long wOff, NativeBuffer rwDest,
+                                 long rwOff) {
+        int gates4 = 4 * hidden;
+        int rows = steps * batch;
+        RowProduct previous = gates.rowProduct(hidden);
+        RowProduct input = previous == null ? null : gates.rowProduct(nIn);
+        if (previous != null) {
+            dzGroups = packed(dzGroups, rows * gates4);
+            previous.packGroups(z.bytes(), 0, gates4, rows, gates4, dzGroups);
+            packedRows = packed(packedRows, rows * Math.max(hidden, input == null ? 0 : nIn));
+            RowProduct.pack(h.bytes(), 0, hidden, 1, rows, hidden, packedRows);
+            previous.sumOuter(dzGroups, packedRows, rows, gates4, hidden, rwDest.bytes(), rwOff, hidden);
+        } else {
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, rows, 1f, h.floatsAt(0), hidden,
+                    z.floatsAt(0), gates4, 0f, rwDest.floatsAt(rwOff), hidden);
+        }
+        if (input != null) {
+            RowProduct.pack(xSrc.bytes(), xOff, nIn, 1, rows, nIn, packedRows);
+            input.sumOuter(dzGroups, packedRows, rows, gates4, nIn, wDest.bytes(), wOff, nIn);
+        } else {
+            cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, rows, 1f, xSrc.floatsAt(xOff), nIn,
+                    z.floatsAt(0), gates4, 0f, wDest.floatsAt(wOff), nIn);
         }
     }
 

@@ -9,7 +9,8 @@ import java.nio.FloatBuffer;
  * width 4H); backward, {@code dh_t += dz_{t+1} RW^T} (A = RW^T, depth 4H, width H). OpenBLAS ran
  * these at about 55-68 GFLOP/s for 32 rows (it packs both operands on every call) where its large
  * products reach about 90, and a register-blocked Vector API loop reaches the FMA peak (about 100
- * on a Zen 4 core); see BENCHMARKS.md, issue 8.
+ * on a Zen 4 core); see BENCHMARKS.md, issue 8. The segment's products use it too: dX = dZ W^T
+ * ({@link #accumulate} over all the segment's rows) and the weight gradients ({@link #sumOuter}).
  *
  * <p>Made by {@link GateMath#rowProduct} for a width; stateless and thread-safe.
  */
@@ -20,10 +21,16 @@ interface RowProduct {
      * of {@link #BLOCK} columns, each block's rows one after another.
      */
     static void pack(ByteBuffer src, long off, int kStride, int mStride, int depth, int width, float[] packed) {
+        pack(src, off, kStride, mStride, depth, width, packed, 0, width / BLOCK);
+    }
+
+    /** {@link #pack} of blocks [{@code firstBlock}, {@code endBlock}) only (one thread's share; the rest of {@code packed} is left alone). */
+    static void pack(ByteBuffer src, long off, int kStride, int mStride, int depth, int width, float[] packed,
+                     int firstBlock, int endBlock) {
         FloatBuffer floats = src.asFloatBuffer();
         if (mStride == 1) {
             // A's rows are contiguous: each block row is one bulk copy.
-            for (int block = 0; block < width / BLOCK; block++) {
+            for (int block = firstBlock; block < endBlock; block++) {
                 for (int k = 0; k < depth; k++) {
                     floats.get((int) (off + (long) k * kStride) + block * BLOCK, packed, (block * depth + k) * BLOCK,
                             BLOCK);
@@ -31,7 +38,7 @@ interface RowProduct {
             }
         } else if (kStride == 1) {
             // A's columns are contiguous: a transpose, in tiles of TILE rows that stay in L1.
-            for (int block = 0; block < width / BLOCK; block++) {
+            for (int block = firstBlock; block < endBlock; block++) {
                 for (int k0 = 0; k0 < depth; k0 += TILE) {
                     int rows = Math.min(TILE, depth - k0);
                     for (int l = 0; l < BLOCK; l++) {
@@ -60,4 +67,28 @@ interface RowProduct {
      */
     void accumulate(float[] packed, int depth, int width, ByteBuffer b, long bOff, int ldb, ByteBuffer c, long cOff,
                     int ldc, int rows);
+
+    /** Rows of C that one register block of {@link #sumOuter} computes. */
+    int GROUP = 4;
+
+    /** Columns of a panel of {@link #packGroups}: one vector of 16 floats, one cache line. */
+    int PANEL = 16;
+
+    /**
+     * Copies G [depth, height], element (k, j) at {@code src[off + k * ld + j]} (floats; height a
+     * multiple of {@link #PANEL}), into {@code packed} (at least depth * height long) in panels of
+     * {@link #PANEL} columns, each panel's rows one after another: the left operand of
+     * {@link #sumOuter}. (Unpacked, dZ's rows are 4 KB apart for 1024 gates and alias in L1.)
+     */
+    void packGroups(ByteBuffer src, long off, int ld, int depth, int height, float[] packed);
+
+    /**
+     * The segment's weight gradients without a GEMM call: {@code c[cOff + j*ldc + m] = sum over k
+     * of G(k, j) * A(k, m)} for j &lt; height, m &lt; width, k &lt; depth, with G as
+     * {@link #packGroups} and A as {@link #pack} wrote them. With G = dZ [T*B, 4H] and A the
+     * layer's inputs or previous outputs [T*B, n], C is dW or dRW in DL4J's 'f' order [n, 4H].
+     * OpenBLAS packs dZ once per call and ran these at about 89 GFLOP/s inside a training step;
+     * here dZ is packed once for both.
+     */
+    void sumOuter(float[] groups, float[] packed, int depth, int height, int width, ByteBuffer c, long cOff, int ldc);
 }

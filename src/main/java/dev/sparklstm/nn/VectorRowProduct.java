@@ -128,4 +128,94 @@ final class VectorRowProduct implements RowProduct {
         s.intoByteBuffer(c, r0 + 128, ORDER);
         u.intoByteBuffer(c, r0 + 192, ORDER);
     }
+
+    @Override
+    public void packGroups(ByteBuffer src, long off, int ld, int depth, int height, float[] packed) {
+        for (int j0 = 0; j0 < height; j0 += PANEL) {
+            int to = j0 * depth;
+            for (int k = 0; k < depth; k++, to += PANEL) {
+                FloatVector.fromByteBuffer(S, src, (int) ((off + (long) k * ld + j0) << 2), ORDER).intoArray(packed, to);
+            }
+        }
+    }
+
+    @Override
+    public void sumOuter(float[] groups, float[] packed, int depth, int height, int width, ByteBuffer c, long cOff,
+                         int ldc) {
+        for (int block = 0; block < width / BLOCK; block++) {
+            int a = block * depth * BLOCK;
+            for (int j = 0; j < height; j += GROUP) {
+                int g = (j - j % PANEL) * depth + j % PANEL;
+                fourOuter(groups, g, packed, a, depth, c, (int) (cOff + (long) j * ldc + block * BLOCK), ldc);
+            }
+        }
+    }
+
+    /** C rows j..j+3 of one block of 64 columns: the 4 x 64 register block of {@link #fourRows}, both operands packed. */
+    private static void fourOuter(float[] groups, int g, float[] packed, int a, int depth, ByteBuffer c, int c0,
+                                  int ldc) {
+        FloatVector p0 = FloatVector.zero(S);
+        FloatVector q0 = p0;
+        FloatVector s0 = p0;
+        FloatVector u0 = p0;
+        FloatVector p1 = p0;
+        FloatVector q1 = p0;
+        FloatVector s1 = p0;
+        FloatVector u1 = p0;
+        FloatVector p2 = p0;
+        FloatVector q2 = p0;
+        FloatVector s2 = p0;
+        FloatVector u2 = p0;
+        FloatVector p3 = p0;
+        FloatVector q3 = p0;
+        FloatVector s3 = p0;
+        FloatVector u3 = p0;
+        for (int k = 0, w = a, x = g; k < depth; k++, w += BLOCK, x += PANEL) {
+            FloatVector wp = FloatVector.fromArray(S, packed, w);
+            FloatVector wq = FloatVector.fromArray(S, packed, w + 16);
+            FloatVector ws = FloatVector.fromArray(S, packed, w + 32);
+            FloatVector wu = FloatVector.fromArray(S, packed, w + 48);
+            FloatVector b = FloatVector.broadcast(S, groups[x]);
+            p0 = wp.fma(b, p0);
+            q0 = wq.fma(b, q0);
+            s0 = ws.fma(b, s0);
+            u0 = wu.fma(b, u0);
+            b = FloatVector.broadcast(S, groups[x + 1]);
+            p1 = wp.fma(b, p1);
+            q1 = wq.fma(b, q1);
+            s1 = ws.fma(b, s1);
+            u1 = wu.fma(b, u1);
+            b = FloatVector.broadcast(S, groups[x + 2]);
+            p2 = wp.fma(b, p2);
+            q2 = wq.fma(b, q2);
+            s2 = ws.fma(b, s2);
+            u2 = wu.fma(b, u2);
+            b = FloatVector.broadcast(S, groups[x + 3]);
+            p3 = wp.fma(b, p3);
+            q3 = wq.fma(b, q3);
+            s3 = ws.fma(b, s3);
+            u3 = wu.fma(b, u3);
+        }
+        int r = c0 << 2;
+        int l = ldc << 2;
+        p0.intoByteBuffer(c, r, ORDER);
+        q0.intoByteBuffer(c, r + 64, ORDER);
+        s0.intoByteBuffer(c, r + 128, ORDER);
+        u0.intoByteBuffer(c, r + 192, ORDER);
+        r += l;
+        p1.intoByteBuffer(c, r, ORDER);
+        q1.intoByteBuffer(c, r + 64, ORDER);
+        s1.intoByteBuffer(c, r + 128, ORDER);
+        u1.intoByteBuffer(c, r + 192, ORDER);
+        r += l;
+        p2.intoByteBuffer(c, r, ORDER);
+        q2.intoByteBuffer(c, r + 64, ORDER);
+        s2.intoByteBuffer(c, r + 128, ORDER);
+        u2.intoByteBuffer(c, r + 192, ORDER);
+        r += l;
+        p3.intoByteBuffer(c, r, ORDER);
+        q3.intoByteBuffer(c, r + 64, ORDER);
+        s3.intoByteBuffer(c, r + 128, ORDER);
+        u3.intoByteBuffer(c, r + 192, ORDER);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.sparklstm.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -53,6 +54,67 @@ class RowProductTest {
                         "row " + e + " column " + m);
             }
         }
+    }
+
+    /**
+     * {@link RowProduct#sumOuter} writes G^T A (the weight-gradient form: dZ^T X) as a double
+     * triple loop does, over depths that are not multiples of anything, G read from rows wider than
+     * its columns, C inside a wider row, and columns past the width left alone.
+     */
+    @ParameterizedTest(name = "depth={0} height={1} width={2}")
+    @CsvSource({"37, 16, 64", "320, 64, 128", "5, 48, 192"})
+    void sumOuterWritesTheTransposedProduct(int depth, int height, int width) {
+        GateMath vector = GateMathProvider.vectorOrNull();
+        Assumptions.assumeTrue(vector != null && vector.rowProduct(width) != null, "needs 16-float vectors");
+        RowProduct product = vector.rowProduct(width);
+        Random random = new Random(depth * 7 + height);
+        int ldg = height + 16;
+        int lda = width + 3;
+        int ldc = width + 16;
+        ByteBuffer g = floats(5 + depth * ldg, random);
+        ByteBuffer a = floats(9 + depth * lda, random);
+        ByteBuffer c = floats(2 + height * ldc, random);
+        float[] groups = new float[depth * height];
+        float[] packed = new float[depth * width];
+        product.packGroups(g, 5, ldg, depth, height, groups);
+        RowProduct.pack(a, 9, lda, 1, depth, width, packed);
+        float[] before = new float[height * ldc];
+        c.asFloatBuffer().get(2, before, 0, before.length);
+        product.sumOuter(groups, packed, depth, height, width, c, 2, ldc);
+        for (int j = 0; j < height; j++) {
+            for (int m = 0; m < ldc; m++) {
+                float actual = c.getFloat((2 + j * ldc + m) << 2);
+                if (m >= width) {
+                    assertEquals(before[j * ldc + m], actual, 0, "row " + j + " column " + m + " is past the width");
+                    continue;
+                }
+                double sum = 0;
+                for (int k = 0; k < depth; k++) {
+                    sum += (double) g.getFloat((5 + k * ldg + j) << 2) * a.getFloat((9 + k * lda + m) << 2);
+                }
+                assertEquals(sum, actual, 1e-4 * Math.sqrt(depth), "row " + j + " column " + m);
+            }
+        }
+    }
+
+    /** Packing in shares of blocks (one per lane) gives what one {@link RowProduct#pack} gives, for both layouts. */
+    @ParameterizedTest(name = "kStride1={0} shares={1}")
+    @CsvSource({"true, 2", "false, 2", "true, 3", "false, 5"})
+    void packingInSharesEqualsPackingWhole(boolean kStrideOne, int shares) {
+        int depth = 24;
+        int width = 256;
+        int kStride = kStrideOne ? 1 : width;
+        int mStride = kStrideOne ? depth : 1;
+        ByteBuffer src = floats(1 + depth * width, new Random(shares));
+        float[] whole = new float[depth * width];
+        RowProduct.pack(src, 1, kStride, mStride, depth, width, whole);
+        float[] inShares = new float[depth * width];
+        int blocks = width / RowProduct.BLOCK;
+        for (int part = shares - 1; part >= 0; part--) {
+            RowProduct.pack(src, 1, kStride, mStride, depth, width, inShares, blocks * part / shares,
+                    blocks * (part + 1) / shares);
+        }
+        assertArrayEquals(whole, inShares);
     }
 
     private static ByteBuffer floats(int n, Random random) {
