@@ -271,7 +271,7 @@ public final class FastTrainer {
         MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
         int iteration = conf.getIterationCount();
         int epoch = conf.getEpochCount();
-        double regScore = Updates.normalizeAndRegularize(plan, params, grads, iteration, epoch);
+        double regScore = Updates.normalizeAndRegularize(gates, plan, params, grads, iteration, epoch);
         if (used > 1) {
             Lanes.run(used, i -> Updates.adam(plan, params, grads, state, iteration, epoch,
                     (long) plan.numParams * i / used, (long) plan.numParams * (i + 1) / used));

@@ -45,6 +45,24 @@ public interface GateMath {
     /** {@code sum[i] += add[i]} for elements [start, start+length) of two float buffers (the lanes' gradients). */
     void add(ByteBuffer sum, ByteBuffer add, int start, int length);
 
+    /** Elements summed in float (16 partial sums) before a chunk's total joins the double sum of {@link #sumOfSquares}. */
+    int SQUARES_CHUNK = 1024;
+
+    /**
+     * The sum of squares of floats [start, start+length) of {@code b} (a layer's gradient norm for
+     * clipping): per chunk of {@link #SQUARES_CHUNK} elements, 16 float partial sums (element i
+     * into sum i mod 16, each square added with one rounding, as {@link Math#fma}), added in double
+     * in order; the elements after the last whole chunk in double. Both implementations follow this
+     * order (same bits).
+     */
+    double sumOfSquares(ByteBuffer b, int start, int length);
+
+    /** {@code b[i] *= factor} for floats [start, start+length) (clipping by norm). */
+    void scale(ByteBuffer b, int start, int length, float factor);
+
+    /** {@code b[i] = max(-limit, min(limit, b[i]))} for floats [start, start+length) (element-wise clipping). */
+    void clamp(ByteBuffer b, int start, int length, float limit);
+
     /**
      * Adam on {@code params[start, start+length)} with gradients at the same offsets in
      * {@code grads}, moments m at {@code state[mAt..]} and v at {@code state[vAt..]}, then

@@ -73,6 +73,42 @@ public final class ScalarGateMath implements GateMath {
     }
 
     @Override
+    public double sumOfSquares(ByteBuffer b, int start, int length) {
+        double total = 0;
+        float[] partial = new float[16];
+        int i = start;
+        for (; i + SQUARES_CHUNK <= start + length; i += SQUARES_CHUNK) {
+            java.util.Arrays.fill(partial, 0f);
+            for (int k = 0; k < SQUARES_CHUNK; k++) {
+                float v = b.getFloat((i + k) << 2);
+                partial[k & 15] = Math.fma(v, v, partial[k & 15]);
+            }
+            for (float p : partial) {
+                total += p;
+            }
+        }
+        for (; i < start + length; i++) {
+            float v = b.getFloat(i << 2);
+            total += (double) v * v;
+        }
+        return total;
+    }
+
+    @Override
+    public void scale(ByteBuffer b, int start, int length, float factor) {
+        for (int i = start; i < start + length; i++) {
+            b.putFloat(i << 2, b.getFloat(i << 2) * factor);
+        }
+    }
+
+    @Override
+    public void clamp(ByteBuffer b, int start, int length, float limit) {
+        for (int i = start; i < start + length; i++) {
+            b.putFloat(i << 2, Math.max(-limit, Math.min(limit, b.getFloat(i << 2))));
+        }
+    }
+
+    @Override
     public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
                      float beta1, float beta2, float stepSize, float epsilon) {
         for (int i = 0; i < length; i++) {

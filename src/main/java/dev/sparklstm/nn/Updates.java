@@ -15,36 +15,25 @@ final class Updates {
     }
 
     /**
-     * Per-layer gradient normalization, then L2 into the gradient. Returns the L2 score term
+     * Per-layer gradient normalization (the norms, scaling and clamping in {@code gates}' loops,
+     * vectorized where it is), then L2 into the gradient. Returns the L2 score term
      * ({@code 0.5 * l2 * sum p^2}, from the parameters before the update, as DL4J's score has it).
      */
-    static double normalizeAndRegularize(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, int iteration,
-                                         int epoch) {
+    static double normalizeAndRegularize(GateMath gates, TrainingPlan plan, NativeBuffer params, NativeBuffer grads,
+                                         int iteration, int epoch) {
         ByteBuffer g = grads.bytes();
         ByteBuffer p = params.bytes();
         for (TrainingPlan.Clip clip : plan.clips()) {
             int from = (int) clip.start();
-            int to = (int) clip.end();
+            int length = (int) (clip.end() - clip.start());
             if (clip.kind() == GradientNormalization.ClipL2PerLayer) {
-                double sum = 0;
-                for (int i = from; i < to; i++) {
-                    float v = g.getFloat(i << 2);
-                    sum += (double) v * v;
-                }
-                double norm = Math.sqrt(sum);
+                double norm = Math.sqrt(gates.sumOfSquares(g, from, length));
                 if (norm > clip.threshold()) {
                     // DL4J multiplies by threshold / norm in the array's type.
-                    float factor = (float) (clip.threshold() / norm);
-                    for (int i = from; i < to; i++) {
-                        g.putFloat(i << 2, g.getFloat(i << 2) * factor);
-                    }
+                    gates.scale(g, from, length, (float) (clip.threshold() / norm));
                 }
             } else if (clip.kind() == GradientNormalization.ClipElementWiseAbsoluteValue) {
-                float limit = (float) clip.threshold();
-                for (int i = from; i < to; i++) {
-                    float v = g.getFloat(i << 2);
-                    g.putFloat(i << 2, Math.max(-limit, Math.min(limit, v)));
-                }
+                gates.clamp(g, from, length, (float) clip.threshold());
             }
         }
         double score = 0;

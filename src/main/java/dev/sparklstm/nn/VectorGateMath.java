@@ -187,6 +187,52 @@ final class VectorGateMath implements GateMath {
     }
 
     @Override
+    public double sumOfSquares(ByteBuffer b, int start, int length) {
+        if (S.length() != 16) {
+            return SCALAR.sumOfSquares(b, start, length);
+        }
+        double total = 0;
+        float[] partial = new float[16];
+        int i = start;
+        for (; i + SQUARES_CHUNK <= start + length; i += SQUARES_CHUNK) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int k = 0; k < SQUARES_CHUNK; k += 16) {
+                FloatVector v = FloatVector.fromByteBuffer(S, b, (i + k) << 2, ORDER);
+                sum = v.fma(v, sum);
+            }
+            sum.intoArray(partial, 0);
+            for (float p : partial) {
+                total += p;
+            }
+        }
+        for (; i < start + length; i++) {
+            float v = b.getFloat(i << 2);
+            total += (double) v * v;
+        }
+        return total;
+    }
+
+    @Override
+    public void scale(ByteBuffer b, int start, int length, float factor) {
+        int bound = S.loopBound(length);
+        for (int i = 0; i < bound; i += S.length()) {
+            int at = (start + i) << 2;
+            FloatVector.fromByteBuffer(S, b, at, ORDER).mul(factor).intoByteBuffer(b, at, ORDER);
+        }
+        SCALAR.scale(b, start + bound, length - bound, factor);
+    }
+
+    @Override
+    public void clamp(ByteBuffer b, int start, int length, float limit) {
+        int bound = S.loopBound(length);
+        for (int i = 0; i < bound; i += S.length()) {
+            int at = (start + i) << 2;
+            FloatVector.fromByteBuffer(S, b, at, ORDER).min(limit).max(-limit).intoByteBuffer(b, at, ORDER);
+        }
+        SCALAR.clamp(b, start + bound, length - bound, limit);
+    }
+
+    @Override
     public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
                      float beta1, float beta2, float stepSize, float epsilon) {
         int bound = S.loopBound(length);

@@ -9,7 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bulk loops of {@link GateMath} (bias-gradient row sums, the lanes' gradient sum, Adam): the vector path gives the
+ * The bulk loops of {@link GateMath} (bias-gradient row sums, the lanes' gradient sum, clipping, Adam): the vector path gives the
  * same bits as the scalar one (same operations in the same order), and the scalar one matches the
  * formulas written out in double. Lengths leave a scalar tail after the vector loop, and offsets
  * are not multiples of the vector length, as in a network's flat views.
@@ -113,6 +113,46 @@ class GateMathBulkTest {
         // Outside the range nothing moves.
         assertEquals(p0.getFloat(0), params.getFloat(0));
         assertEquals(p0.getFloat((start + length) << 2), params.getFloat((start + length) << 2));
+    }
+
+    /**
+     * The clipping loops: the sum of squares over two whole chunks and a tail (from an odd offset)
+     * is the same bits in both paths and the double sum within float rounding; scaling and
+     * clamping touch the range only, with the same bits in both paths.
+     */
+    @Test
+    void clippingLoopsVectorEqualsScalarAndTheFormulas() {
+        GateMath vector = GateMathProvider.vectorOrNull();
+        assertNotNull(vector, "surefire's argLine adds jdk.incubator.vector");
+        GateMath scalar = new ScalarGateMath();
+        int start = 3;
+        int length = 2 * GateMath.SQUARES_CHUNK + 45;
+        int total = start + length + 5;
+        Random random = new Random(9);
+        ByteBuffer g = buffer(total);
+        for (int i = 0; i < total; i++) {
+            g.putFloat(i << 2, (float) (random.nextGaussian() * (i % 7 == 0 ? 30 : 1)));
+        }
+        double expected = 0;
+        for (int i = start; i < start + length; i++) {
+            expected += (double) g.getFloat(i << 2) * g.getFloat(i << 2);
+        }
+        double scalarSum = scalar.sumOfSquares(g, start, length);
+        assertEquals(expected, scalarSum, expected * 1e-6);
+        assertEquals(Double.doubleToLongBits(scalarSum), Double.doubleToLongBits(vector.sumOfSquares(g, start, length)));
+        for (GateMath math : new GateMath[] {scalar, vector}) {
+            ByteBuffer scaled = copy(g);
+            math.scale(scaled, start, length, 0.37f);
+            ByteBuffer clamped = copy(g);
+            math.clamp(clamped, start, length, 1.5f);
+            for (int i = 0; i < total; i++) {
+                float v = g.getFloat(i << 2);
+                boolean inside = i >= start && i < start + length;
+                assertEquals(inside ? v * 0.37f : v, scaled.getFloat(i << 2), 0f, math.name() + " scaled " + i);
+                assertEquals(inside ? Math.max(-1.5f, Math.min(1.5f, v)) : v, clamped.getFloat(i << 2), 0f,
+                        math.name() + " clamped " + i);
+            }
+        }
     }
 
     private static ByteBuffer buffer(int floats) {
