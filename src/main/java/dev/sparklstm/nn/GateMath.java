@@ -57,6 +57,9 @@ public interface GateMath {
      */
     double sumOfSquares(ByteBuffer b, int start, int length);
 
+    /** {@code sum[i] += factor * add[i]} (product rounded, then the sum) for floats [start, start+length) (L2 into the gradient). */
+    void addScaled(ByteBuffer sum, ByteBuffer add, int start, int length, float factor);
+
     /** {@code b[i] *= factor} for floats [start, start+length) (clipping by norm). */
     void scale(ByteBuffer b, int start, int length, float factor);
 

@@ -95,6 +95,13 @@ public final class ScalarGateMath implements GateMath {
     }
 
     @Override
+    public void addScaled(ByteBuffer sum, ByteBuffer add, int start, int length, float factor) {
+        for (int i = start; i < start + length; i++) {
+            sum.putFloat(i << 2, sum.getFloat(i << 2) + factor * add.getFloat(i << 2));
+        }
+    }
+
+    @Override
     public void scale(ByteBuffer b, int start, int length, float factor) {
         for (int i = start; i < start + length; i++) {
             b.putFloat(i << 2, b.getFloat(i << 2) * factor);

@@ -39,14 +39,10 @@ final class Updates {
         double score = 0;
         for (TrainingPlan.L2 l2 : plan.l2s()) {
             double coeff = l2.l2().getL2().valueAt(iteration, epoch);
-            float c = (float) coeff;
-            double squares = 0;
-            for (int i = (int) l2.start(); i < (int) l2.end(); i++) {
-                float w = p.getFloat(i << 2);
-                squares += (double) w * w;
-                g.putFloat(i << 2, g.getFloat(i << 2) + c * w);
-            }
-            score += coeff * 0.5 * squares;
+            int from = (int) l2.start();
+            int length = (int) (l2.end() - l2.start());
+            score += coeff * 0.5 * gates.sumOfSquares(p, from, length);
+            gates.addScaled(g, p, from, length, (float) coeff);
         }
         return score;
     }

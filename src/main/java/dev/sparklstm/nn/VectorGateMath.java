@@ -213,6 +213,17 @@ final class VectorGateMath implements GateMath {
     }
 
     @Override
+    public void addScaled(ByteBuffer sum, ByteBuffer add, int start, int length, float factor) {
+        int bound = S.loopBound(length);
+        for (int i = 0; i < bound; i += S.length()) {
+            int at = (start + i) << 2;
+            FloatVector.fromByteBuffer(S, sum, at, ORDER).add(FloatVector.fromByteBuffer(S, add, at, ORDER).mul(factor))
+                    .intoByteBuffer(sum, at, ORDER);
+        }
+        SCALAR.addScaled(sum, add, start + bound, length - bound, factor);
+    }
+
+    @Override
     public void scale(ByteBuffer b, int start, int length, float factor) {
         int bound = S.loopBound(length);
         for (int i = 0; i < bound; i += S.length()) {

@@ -9,9 +9,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bulk loops of {@link GateMath} (bias-gradient row sums, the lanes' gradient sum, clipping, Adam): the vector path gives the
- * same bits as the scalar one (same operations in the same order), and the scalar one matches the
- * formulas written out in double. Lengths leave a scalar tail after the vector loop, and offsets
+ * The bulk loops of {@link GateMath} (bias-gradient row sums, the lanes' gradient sum, clipping,
+ * L2, Adam): the vector path gives the same bits as the scalar one (same operations in the same
+ * order), and the scalar one matches the formulas written out in double. Lengths leave a scalar tail after the vector loop, and offsets
  * are not multiples of the vector length, as in a network's flat views.
  */
 class GateMathBulkTest {
@@ -116,9 +116,9 @@ class GateMathBulkTest {
     }
 
     /**
-     * The clipping loops: the sum of squares over two whole chunks and a tail (from an odd offset)
-     * is the same bits in both paths and the double sum within float rounding; scaling and
-     * clamping touch the range only, with the same bits in both paths.
+     * The clipping and L2 loops: the sum of squares over two whole chunks and a tail (from an odd
+     * offset) is the same bits in both paths and the double sum within float rounding; scaling,
+     * clamping and adding a multiple touch the range only, with the same bits in both paths.
      */
     @Test
     void clippingLoopsVectorEqualsScalarAndTheFormulas() {
@@ -145,12 +145,16 @@ class GateMathBulkTest {
             math.scale(scaled, start, length, 0.37f);
             ByteBuffer clamped = copy(g);
             math.clamp(clamped, start, length, 1.5f);
+            ByteBuffer penalized = copy(g);
+            math.addScaled(penalized, clamped, start, length, 0.01f);
             for (int i = 0; i < total; i++) {
                 float v = g.getFloat(i << 2);
                 boolean inside = i >= start && i < start + length;
                 assertEquals(inside ? v * 0.37f : v, scaled.getFloat(i << 2), 0f, math.name() + " scaled " + i);
                 assertEquals(inside ? Math.max(-1.5f, Math.min(1.5f, v)) : v, clamped.getFloat(i << 2), 0f,
                         math.name() + " clamped " + i);
+                assertEquals(inside ? v + 0.01f * clamped.getFloat(i << 2) : v, penalized.getFloat(i << 2), 0f,
+                        math.name() + " with L2 " + i);
             }
         }
     }
