@@ -11,8 +11,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@link FloatLstmKernel} in double precision, generated from it by replacing the element type
- * (float -> double, sgemm -> dgemm, 4 -> 8 bytes); scalar gate math only. It exists so that
- * DL4J's finite-difference gradient checks (DOUBLE networks) exercise the same kernel code.
+ * (float -> double, sgemm -> dgemm, 4 -> 8 bytes); scalar gate math only, so its products are the
+ * GEMM calls (the float kernel's vector {@code RowProduct} paths compute the same products). It
+ * exists so that DL4J's finite-difference gradient checks (DOUBLE networks) exercise the same
+ * kernel code.
  */
 final class DoubleLstmKernel implements LstmKernel {
     private static final DataType TYPE = DataType.DOUBLE;

@@ -23,8 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Where the gate math has a vector {@link RowProduct} for the widths (hidden sizes and, for dW and
  * dX, inputs that are multiples of 64), the per-step products and the segment's dW, dRW and dX run
  * in it instead of GEMM calls, over operands packed per segment.
- * {@link DoubleLstmKernel} is the same code in double precision (for gradient checks); keep the
- * two in step.
+ * {@link DoubleLstmKernel} is the GEMM form of this code in double precision (for gradient checks;
+ * no vector products there): keep the two in step.
  */
 final class FloatLstmKernel implements LstmKernel {
     private static final DataType TYPE = DataType.FLOAT;
