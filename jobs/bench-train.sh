@@ -13,7 +13,7 @@
 # Environment (all optional):
 #   BENCH_SEQUENCES   sequences of the training table (default 20000)
 #   BENCH_EPOCHS      epochs per Spark run (default 8; with 4 the job was still warming up, BENCHMARKS.md)
-#   BENCH_FREQS       averaging frequencies (default "5 10 20")
+#   BENCH_FREQS       averaging frequencies (default 50, the job's train.averaging-frequency)
 #   BENCH_ROUNDS      alternations (default 2)
 #   BENCH_DIR         work directory (default: a new /tmp/spark-lstm-train.XXXXXX)
 set -euo pipefail
@@ -21,7 +21,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SEQUENCES="${BENCH_SEQUENCES:-20000}"
 EPOCHS="${BENCH_EPOCHS:-8}"
-FREQS="${BENCH_FREQS:-5 10 20}"
+FREQS="${BENCH_FREQS:-50}"
 ROUNDS="${BENCH_ROUNDS:-2}"
 WORK="${BENCH_DIR:-$(mktemp -d /tmp/spark-lstm-train.XXXXXX)}"
 LOGS="$WORK/logs"
