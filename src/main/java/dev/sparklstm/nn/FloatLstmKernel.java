@@ -49,7 +49,7 @@ final class FloatLstmKernel implements LstmKernel {
     /** W^T packed for dX where the gate math has a {@link RowProduct} of the input width. */
     private float[] packedWt = new float[0];
     /** dZ and the rows of X or H_prev packed for {@link #weightGradients}. */
-    private float[] dzGroups = new float[0];
+    private float[] dzPanels = new float[0];
     private float[] packedRows = new float[0];
     /** RW packed by the caller for the flat path's segments ({@link #sharePackedRw}), or null: this kernel packs. */
     private PackedRw sharedRw;
@@ -452,18 +452,18 @@ final class FloatLstmKernel implements LstmKernel {
         RowProduct previous = gates.rowProduct(hidden);
         RowProduct input = previous == null ? null : gates.rowProduct(nIn);
         if (previous != null) {
-            dzGroups = packed(dzGroups, rows * gates4);
-            previous.packGroups(z.bytes(), 0, gates4, rows, gates4, dzGroups);
+            dzPanels = packed(dzPanels, rows * gates4);
+            previous.packPanels(z.bytes(), 0, gates4, rows, gates4, dzPanels);
             packedRows = packed(packedRows, rows * Math.max(hidden, input == null ? 0 : nIn));
             RowProduct.pack(h.bytes(), 0, hidden, 1, rows, hidden, packedRows);
-            previous.sumOuter(dzGroups, packedRows, rows, gates4, hidden, rwDest.bytes(), rwOff, hidden);
+            previous.sumOuter(dzPanels, packedRows, rows, gates4, hidden, rwDest.bytes(), rwOff, hidden);
         } else {
             cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, hidden, gates4, rows, 1f, h.floatsAt(0), hidden,
                     z.floatsAt(0), gates4, 0f, rwDest.floatsAt(rwOff), hidden);
         }
         if (input != null) {
             RowProduct.pack(xSrc.bytes(), xOff, nIn, 1, rows, nIn, packedRows);
-            input.sumOuter(dzGroups, packedRows, rows, gates4, nIn, wDest.bytes(), wOff, nIn);
+            input.sumOuter(dzPanels, packedRows, rows, gates4, nIn, wDest.bytes(), wOff, nIn);
         } else {
             cblas_sgemm(CblasColMajor, CblasNoTrans, CblasTrans, nIn, gates4, rows, 1f, xSrc.floatsAt(xOff), nIn,
                     z.floatsAt(0), gates4, 0f, wDest.floatsAt(wOff), nIn);

@@ -24,7 +24,10 @@ interface RowProduct {
         pack(src, off, kStride, mStride, depth, width, packed, 0, width / BLOCK);
     }
 
-    /** {@link #pack} of blocks [{@code firstBlock}, {@code endBlock}) only (one thread's share; the rest of {@code packed} is left alone). */
+    /**
+     * {@link #pack} of blocks [{@code firstBlock}, {@code endBlock}) only: one thread's share, the
+     * rest of {@code packed} left alone.
+     */
     static void pack(ByteBuffer src, long off, int kStride, int mStride, int depth, int width, float[] packed,
                      int firstBlock, int endBlock) {
         FloatBuffer floats = src.asFloatBuffer();
@@ -71,7 +74,7 @@ interface RowProduct {
     /** Rows of C that one register block of {@link #sumOuter} computes. */
     int GROUP = 4;
 
-    /** Columns of a panel of {@link #packGroups}: one vector of 16 floats, one cache line. */
+    /** Columns of a panel of {@link #packPanels}: one vector of 16 floats, one cache line. */
     int PANEL = 16;
 
     /**
@@ -80,15 +83,15 @@ interface RowProduct {
      * {@link #PANEL} columns, each panel's rows one after another: the left operand of
      * {@link #sumOuter}. (Unpacked, dZ's rows are 4 KB apart for 1024 gates and alias in L1.)
      */
-    void packGroups(ByteBuffer src, long off, int ld, int depth, int height, float[] packed);
+    void packPanels(ByteBuffer src, long off, int ld, int depth, int height, float[] packed);
 
     /**
      * The segment's weight gradients without a GEMM call: {@code c[cOff + j*ldc + m] = sum over k
      * of G(k, j) * A(k, m)} for j &lt; height, m &lt; width, k &lt; depth, with G as
-     * {@link #packGroups} and A as {@link #pack} wrote them. With G = dZ [T*B, 4H] and A the
+     * {@link #packPanels} and A as {@link #pack} wrote them. With G = dZ [T*B, 4H] and A the
      * layer's inputs or previous outputs [T*B, n], C is dW or dRW in DL4J's 'f' order [n, 4H].
      * OpenBLAS packs dZ once per call and ran these at about 89 GFLOP/s inside a training step;
      * here dZ is packed once for both.
      */
-    void sumOuter(float[] groups, float[] packed, int depth, int height, int width, ByteBuffer c, long cOff, int ldc);
+    void sumOuter(float[] panels, float[] packed, int depth, int height, int width, ByteBuffer c, long cOff, int ldc);
 }

@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link RowProduct} with 16-float vectors: 4 rows x 64 columns (16 accumulators) summed over the
  * depth, A's block streamed from a contiguous packed block that stays in cache across the row
- * blocks, the same register blocking as {@link VectorLstmStep}'s sums.
+ * blocks, the same register blocking as {@link VectorLstmStep}'s sums. {@link #sumOuter} uses the
+ * same block with the left operand's four values per depth step read from one packed panel.
  */
 final class VectorRowProduct implements RowProduct {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -130,7 +131,7 @@ final class VectorRowProduct implements RowProduct {
     }
 
     @Override
-    public void packGroups(ByteBuffer src, long off, int ld, int depth, int height, float[] packed) {
+    public void packPanels(ByteBuffer src, long off, int ld, int depth, int height, float[] packed) {
         for (int j0 = 0; j0 < height; j0 += PANEL) {
             int to = j0 * depth;
             for (int k = 0; k < depth; k++, to += PANEL) {
@@ -140,19 +141,19 @@ final class VectorRowProduct implements RowProduct {
     }
 
     @Override
-    public void sumOuter(float[] groups, float[] packed, int depth, int height, int width, ByteBuffer c, long cOff,
+    public void sumOuter(float[] panels, float[] packed, int depth, int height, int width, ByteBuffer c, long cOff,
                          int ldc) {
         for (int block = 0; block < width / BLOCK; block++) {
             int a = block * depth * BLOCK;
             for (int j = 0; j < height; j += GROUP) {
                 int g = (j - j % PANEL) * depth + j % PANEL;
-                fourOuter(groups, g, packed, a, depth, c, (int) (cOff + (long) j * ldc + block * BLOCK), ldc);
+                fourOuter(panels, g, packed, a, depth, c, (int) (cOff + (long) j * ldc + block * BLOCK), ldc);
             }
         }
     }
 
     /** C rows j..j+3 of one block of 64 columns: the 4 x 64 register block of {@link #fourRows}, both operands packed. */
-    private static void fourOuter(float[] groups, int g, float[] packed, int a, int depth, ByteBuffer c, int c0,
+    private static void fourOuter(float[] panels, int g, float[] packed, int a, int depth, ByteBuffer c, int c0,
                                   int ldc) {
         FloatVector p0 = FloatVector.zero(S);
         FloatVector q0 = p0;
@@ -175,22 +176,22 @@ final class VectorRowProduct implements RowProduct {
             FloatVector wq = FloatVector.fromArray(S, packed, w + 16);
             FloatVector ws = FloatVector.fromArray(S, packed, w + 32);
             FloatVector wu = FloatVector.fromArray(S, packed, w + 48);
-            FloatVector b = FloatVector.broadcast(S, groups[x]);
+            FloatVector b = FloatVector.broadcast(S, panels[x]);
             p0 = wp.fma(b, p0);
             q0 = wq.fma(b, q0);
             s0 = ws.fma(b, s0);
             u0 = wu.fma(b, u0);
-            b = FloatVector.broadcast(S, groups[x + 1]);
+            b = FloatVector.broadcast(S, panels[x + 1]);
             p1 = wp.fma(b, p1);
             q1 = wq.fma(b, q1);
             s1 = ws.fma(b, s1);
             u1 = wu.fma(b, u1);
-            b = FloatVector.broadcast(S, groups[x + 2]);
+            b = FloatVector.broadcast(S, panels[x + 2]);
             p2 = wp.fma(b, p2);
             q2 = wq.fma(b, q2);
             s2 = ws.fma(b, s2);
             u2 = wu.fma(b, u2);
-            b = FloatVector.broadcast(S, groups[x + 3]);
+            b = FloatVector.broadcast(S, panels[x + 3]);
             p3 = wp.fma(b, p3);
             q3 = wq.fma(b, q3);
             s3 = ws.fma(b, s3);

@@ -74,13 +74,13 @@ class RowProductTest {
         ByteBuffer g = floats(5 + depth * ldg, random);
         ByteBuffer a = floats(9 + depth * lda, random);
         ByteBuffer c = floats(2 + height * ldc, random);
-        float[] groups = new float[depth * height];
+        float[] panels = new float[depth * height];
         float[] packed = new float[depth * width];
-        product.packGroups(g, 5, ldg, depth, height, groups);
+        product.packPanels(g, 5, ldg, depth, height, panels);
         RowProduct.pack(a, 9, lda, 1, depth, width, packed);
         float[] before = new float[height * ldc];
         c.asFloatBuffer().get(2, before, 0, before.length);
-        product.sumOuter(groups, packed, depth, height, width, c, 2, ldc);
+        product.sumOuter(panels, packed, depth, height, width, c, 2, ldc);
         for (int j = 0; j < height; j++) {
             for (int m = 0; m < ldc; m++) {
                 float actual = c.getFloat((2 + j * ldc + m) << 2);
