@@ -43,9 +43,6 @@ final class FloatLstmKernel implements LstmKernel {
     private final NativeBuffer gb = new NativeBuffer(TYPE);
     private final NativeBuffer b = new NativeBuffer(TYPE);
     private float[] bias = new float[0];
-    /** RW packed for the per-step products where the gate math has a {@link RowProduct}: forward (RW), backward (RW^T). */
-    private float[] packedRw = new float[0];
-    private float[] packedRwT = new float[0];
     /** W^T packed for dX where the gate math has a {@link RowProduct} of the input width. */
     private float[] packedWt = new float[0];
     /** dZ and the rows of X or H_prev packed for {@link #weightGradients}. */
@@ -53,6 +50,10 @@ final class FloatLstmKernel implements LstmKernel {
     private float[] packedRows = new float[0];
     /** RW packed by the caller for the flat path's segments ({@link #sharePackedRw}), or null: this kernel packs. */
     private PackedRw sharedRw;
+    /** RW packed by this kernel where no packing is shared with it. */
+    private PackedRw ownRw;
+    /** The packed RW of the last forward, for its backward: {@link #sharedRw} or {@link #ownRw}. */
+    private PackedRw activeRw;
     private float[] carry = new float[0];
     private float[] biasSum = new float[0];
     /** The last state of the previous segment while {@link #forwardFlat} carries it over. */
@@ -265,14 +266,8 @@ final class FloatLstmKernel implements LstmKernel {
         ByteBuffer hb = h.bytes();
         ByteBuffer tcb = tc.bytes();
         RowProduct product = forwardProduct(gates, hidden);
-        float[] rwPacked = null;
-        if (product != null && flatParams != null && sharedRw != null) {
-            rwPacked = sharedRw.forward;
-        } else if (product != null) {
-            packedRw = packed(packedRw, hidden * gates4);
-            RowProduct.pack(rwSrc.bytes(), rwOff, 1, hidden, hidden, gates4, packedRw);
-            rwPacked = packedRw;
-        }
+        activeRw = flatParams != null && sharedRw != null ? sharedRw : packOwn(rwSrc, rwOff);
+        float[] rwPacked = activeRw.forward;
         for (int t = 0; t < steps; t++) {
             long zt = (long) t * batch * gates4;
             long st = (long) t * batch * hidden;
@@ -355,14 +350,7 @@ final class FloatLstmKernel implements LstmKernel {
         ByteBuffer tcb = tc.bytes();
         ByteBuffer dhb = dh.bytes();
         RowProduct product = steps > 1 ? backwardProduct(gates, hidden) : null;
-        float[] rwtPacked = null;
-        if (product != null && flatParams != null && sharedRw != null) {
-            rwtPacked = sharedRw.backward;
-        } else if (product != null) {
-            packedRwT = packed(packedRwT, gates4 * hidden);
-            RowProduct.pack(rwSrc.bytes(), rwOff, hidden, 1, gates4, hidden, packedRwT);
-            rwtPacked = packedRwT;
-        }
+        float[] rwtPacked = activeRw.backward;
         for (int t = steps - 1; t >= 0; t--) {
             long st = (long) t * batch * hidden;
             if (t < steps - 1 && product != null) {
@@ -394,6 +382,15 @@ final class FloatLstmKernel implements LstmKernel {
         sharedRw = packed;
     }
 
+    /** RW (at {@code rwOff} in {@code rwSrc}) packed by this kernel for this forward and its backward. */
+    private PackedRw packOwn(NativeBuffer rwSrc, long rwOff) {
+        if (ownRw == null || ownRw.hidden != hidden) {
+            ownRw = new PackedRw(gates, hidden);
+        }
+        ownRw.pack(rwSrc, rwOff, 0, 1);
+        return ownRw;
+    }
+
     /** The forward per-step product z_t += h_{t-1} RW, or null where a GEMM does it (hidden 32 trained no faster with it: 494k vs 513k seq-steps/s). */
     private static RowProduct forwardProduct(GateMath gates, int hidden) {
         return hidden >= RowProduct.BLOCK ? gates.rowProduct(4 * hidden) : null;
@@ -405,9 +402,11 @@ final class FloatLstmKernel implements LstmKernel {
     }
 
     /**
-     * One layer's RW packed for the per-step products of all the kernels that train it on parts
-     * of a minibatch: each lane packed its own copy before (two 1 MB copies per layer and segment
-     * for hidden 256, about 6% of a lane's time on workload B); now the lanes pack shares of one.
+     * One layer's RW packed for the per-step products where the gate math has a {@link RowProduct}:
+     * forward (RW) and backward (RW^T). A kernel packs its own for each forward unless it is given
+     * one ({@link #sharePackedRw}) that all the kernels training the layer on parts of a minibatch
+     * read: each lane packed its own copy before (two 1 MB copies per layer and segment for hidden
+     * 256, about 6% of a lane's time on workload B); now the lanes pack shares of one.
      */
     static final class PackedRw {
         private final int hidden;
