@@ -87,11 +87,20 @@ public final class ScalarGateMath implements GateMath {
                 total += p;
             }
         }
-        for (; i < start + length; i++) {
+        return addSquares(b, i, start + length, total);
+    }
+
+    /**
+     * {@code total} plus the squares of floats [from, to) of {@code b}, one by one in double: the
+     * elements after the last whole chunk of {@link #sumOfSquares}, in both implementations.
+     */
+    static double addSquares(ByteBuffer b, int from, int to, double total) {
+        double sum = total;
+        for (int i = from; i < to; i++) {
             float v = b.getFloat(i << 2);
-            total += (double) v * v;
+            sum += (double) v * v;
         }
-        return total;
+        return sum;
     }
 
     @Override

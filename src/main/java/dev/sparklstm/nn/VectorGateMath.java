@@ -205,11 +205,7 @@ final class VectorGateMath implements GateMath {
                 total += p;
             }
         }
-        for (; i < start + length; i++) {
-            float v = b.getFloat(i << 2);
-            total += (double) v * v;
-        }
-        return total;
+        return ScalarGateMath.addSquares(b, i, start + length, total);
     }
 
     @Override
