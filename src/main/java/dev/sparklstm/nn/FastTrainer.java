@@ -49,7 +49,7 @@ public final class FastTrainer {
     private final MultiLayerNetwork network;
     private final TrainingPlan plan;
     private final GateMath gates = GateMath.get();
-    /** Lane 0 adds up the gradients of all lanes in its buffer, the one the update reads. */
+    /** Lane 0 adds up the gradients of the lanes in its buffer, the one the update reads (see {@link #step}). */
     private final Lane[] lanes;
     /** Each LSTM layer's RW packed once per segment for all lanes' per-step products. */
     private final FloatLstmKernel.PackedRw[] packedRw;
@@ -263,17 +263,22 @@ public final class FastTrainer {
         for (int i = 0; i < used; i++) {
             loss += lanes[i].loss;
         }
-        if (used > 1) {
-            Lanes.run(used, i -> addGradients(used, (long) plan.numParams * i / used,
+        // Without clipping or L2 nothing reads the summed gradient before Adam, which then adds
+        // the last lane's itself: one pass over all gradients fewer (1.5-3% of workload B on 2 lanes).
+        boolean lastInAdam = used > 1 && plan.clips().isEmpty() && plan.l2s().isEmpty();
+        int summed = lastInAdam ? used - 1 : used;
+        if (summed > 1) {
+            Lanes.run(used, i -> addGradients(summed, (long) plan.numParams * i / used,
                     (long) plan.numParams * (i + 1) / used));
         }
         NativeBuffer grads = lanes[0].grads;
+        NativeBuffer more = lastInAdam ? lanes[used - 1].grads : null;
         MultiLayerConfiguration conf = network.getLayerWiseConfigurations();
         int iteration = conf.getIterationCount();
         int epoch = conf.getEpochCount();
         double regScore = Updates.normalizeAndRegularize(gates, plan, params, grads, iteration, epoch);
         if (used > 1) {
-            Lanes.run(used, i -> Updates.adam(plan, params, grads, state, iteration, epoch,
+            Lanes.run(used, i -> Updates.adam(plan, params, grads, more, state, iteration, epoch,
                     (long) plan.numParams * i / used, (long) plan.numParams * (i + 1) / used));
         } else {
             Updates.adam(plan, params, grads, state, iteration, epoch);
@@ -282,9 +287,9 @@ public final class FastTrainer {
         return loss + regScore;
     }
 
-    /** Adds the gradients of lanes 1 to {@code used - 1} to lane 0's, elements [from, to). */
-    private void addGradients(int used, long from, long to) {
-        for (int i = 1; i < used; i++) {
+    /** Adds the gradients of lanes 1 to {@code count - 1} to lane 0's, elements [from, to). */
+    private void addGradients(int count, long from, long to) {
+        for (int i = 1; i < count; i++) {
             gates.add(lanes[0].grads.bytes(), lanes[i].grads.bytes(), (int) from, (int) (to - from));
         }
     }

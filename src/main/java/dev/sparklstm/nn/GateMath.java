@@ -68,14 +68,16 @@ public interface GateMath {
 
     /**
      * Adam on {@code params[start, start+length)} with gradients at the same offsets in
-     * {@code grads}, moments m at {@code state[mAt..]} and v at {@code state[vAt..]}, then
+     * {@code grads} (plus, when {@code more} is not null, the float sum {@code grads[i] + more[i]}:
+     * the gradients of two threads' shares of a minibatch added up without a pass of their own),
+     * moments m at {@code state[mAt..]} and v at {@code state[vAt..]}, then
      * {@code params -= update}, per element in float exactly as libnd4j's adamUpdater computes it:
      * {@code m = beta1 m + g (1-beta1)}, {@code v = beta2 v + g g (1-beta2)},
      * {@code update = m stepSize / (sqrt(v) + epsilon)} (see {@link Updates#adam}). The vector
      * path uses the same operations in the same order, so both give identical bits.
      */
-    void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
-              float beta1, float beta2, float stepSize, float epsilon);
+    void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer more, ByteBuffer state, int start, int length, int mAt,
+              int vAt, float beta1, float beta2, float stepSize, float epsilon);
 
     /**
      * The single-pass inference step ({@link LstmStep}) for a layer of this shape, or null when

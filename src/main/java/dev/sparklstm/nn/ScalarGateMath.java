@@ -125,11 +125,11 @@ public final class ScalarGateMath implements GateMath {
     }
 
     @Override
-    public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
-                     float beta1, float beta2, float stepSize, float epsilon) {
+    public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer more, ByteBuffer state, int start, int length,
+                     int mAt, int vAt, float beta1, float beta2, float stepSize, float epsilon) {
         for (int i = 0; i < length; i++) {
             int gi = (start + i) << 2;
-            float grad = grads.getFloat(gi);
+            float grad = more == null ? grads.getFloat(gi) : grads.getFloat(gi) + more.getFloat(gi);
             float m = beta1 * state.getFloat((mAt + i) << 2) + grad * (1f - beta1);
             float v = beta2 * state.getFloat((vAt + i) << 2) + grad * grad * (1f - beta2);
             state.putFloat((mAt + i) << 2, m);

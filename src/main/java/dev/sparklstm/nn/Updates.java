@@ -56,17 +56,19 @@ final class Updates {
      */
     static void adam(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, NativeBuffer state, int iteration,
                      int epoch) {
-        adam(plan, params, grads, state, iteration, epoch, 0, plan.numParams);
+        adam(plan, params, grads, null, state, iteration, epoch, 0, plan.numParams);
     }
 
     /**
      * As {@link #adam(TrainingPlan, NativeBuffer, NativeBuffer, NativeBuffer, int, int)} for the
-     * parameters [from, to) only: each element's update depends on nothing else, so threads can
-     * share the work by range and give the same bits.
+     * parameters [from, to) only, with the gradient {@code grads + more} when {@code more} is not
+     * null (see {@link GateMath#adam}): each element's update depends on nothing else, so threads
+     * can share the work by range and give the same bits.
      */
-    static void adam(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, NativeBuffer state, int iteration,
-                     int epoch, long from, long to) {
+    static void adam(TrainingPlan plan, NativeBuffer params, NativeBuffer grads, NativeBuffer more, NativeBuffer state,
+                     int iteration, int epoch, long from, long to) {
         ByteBuffer g = grads.bytes();
+        ByteBuffer extra = more == null ? null : more.bytes();
         ByteBuffer p = params.bytes();
         ByteBuffer s = state.bytes();
         GateMath math = GateMath.get();
@@ -90,7 +92,7 @@ final class Updates {
             int length = (int) (block.end() - block.start());
             int skip = (int) (first - block.start());
             int mAt = (int) block.state() + skip;
-            math.adam(p, g, s, (int) first, (int) (end - first), mAt, mAt + length, beta1, beta2, stepSize, epsilon);
+            math.adam(p, g, extra, s, (int) first, (int) (end - first), mAt, mAt + length, beta1, beta2, stepSize, epsilon);
         }
     }
 }

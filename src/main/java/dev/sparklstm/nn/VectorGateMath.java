@@ -240,8 +240,8 @@ final class VectorGateMath implements GateMath {
     }
 
     @Override
-    public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer state, int start, int length, int mAt, int vAt,
-                     float beta1, float beta2, float stepSize, float epsilon) {
+    public void adam(ByteBuffer params, ByteBuffer grads, ByteBuffer more, ByteBuffer state, int start, int length,
+                     int mAt, int vAt, float beta1, float beta2, float stepSize, float epsilon) {
         int bound = S.loopBound(length);
         float oneMinusBeta1 = 1f - beta1;
         float oneMinusBeta2 = 1f - beta2;
@@ -250,6 +250,9 @@ final class VectorGateMath implements GateMath {
             int mi = (mAt + i) << 2;
             int vi = (vAt + i) << 2;
             FloatVector grad = FloatVector.fromByteBuffer(S, grads, gi, ORDER);
+            if (more != null) {
+                grad = grad.add(FloatVector.fromByteBuffer(S, more, gi, ORDER));
+            }
             // Same operations in the same order as the scalar loop (no fused multiply-add).
             FloatVector m = FloatVector.fromByteBuffer(S, state, mi, ORDER).mul(beta1).add(grad.mul(oneMinusBeta1));
             FloatVector v = FloatVector.fromByteBuffer(S, state, vi, ORDER).mul(beta2)
@@ -260,7 +263,7 @@ final class VectorGateMath implements GateMath {
             FloatVector.fromByteBuffer(S, params, gi, ORDER).sub(update).intoByteBuffer(params, gi, ORDER);
         }
         if (bound < length) {
-            SCALAR.adam(params, grads, state, start + bound, length - bound, mAt + bound, vAt + bound, beta1, beta2,
+            SCALAR.adam(params, grads, more, state, start + bound, length - bound, mAt + bound, vAt + bound, beta1, beta2,
                     stepSize, epsilon);
         }
     }

@@ -55,6 +55,9 @@ class FastTrainerTest {
         "5, ClipElementWiseAbsoluteValue, false, 0.01, false, 2",
         "0, ClipL2PerLayer, true, 0, true, 2",
         "0, ClipElementWiseAbsoluteValue, false, 0.01, true, 3",
+        // No clipping or L2: Adam adds the last lane's gradients itself.
+        "5, None, true, 0, false, 2",
+        "0, None, false, 0, true, 3",
     })
     void sameParametersUpdaterStateAndCountsAsFit(int tbptt, GradientNormalization clipping, boolean classification,
                                                   double l2, boolean perSequence, int threads) {

@@ -1,10 +1,12 @@
 package dev.sparklstm.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -91,8 +93,8 @@ class GateMathBulkTest {
         float beta2 = 0.999f;
         float stepSize = 1e-3f;
         float epsilon = 1e-8f;
-        new ScalarGateMath().adam(params, grads, state, start, length, mAt, vAt, beta1, beta2, stepSize, epsilon);
-        vector.adam(p2, grads, s2, start, length, mAt, vAt, beta1, beta2, stepSize, epsilon);
+        new ScalarGateMath().adam(params, grads, null, state, start, length, mAt, vAt, beta1, beta2, stepSize, epsilon);
+        vector.adam(p2, grads, null, s2, start, length, mAt, vAt, beta1, beta2, stepSize, epsilon);
         for (int i = 0; i < start + length + 2; i++) {
             assertEquals(Float.floatToIntBits(params.getFloat(i << 2)), Float.floatToIntBits(p2.getFloat(i << 2)),
                     "bits of param " + i);
@@ -113,6 +115,49 @@ class GateMathBulkTest {
         // Outside the range nothing moves.
         assertEquals(p0.getFloat(0), params.getFloat(0));
         assertEquals(p0.getFloat((start + length) << 2), params.getFloat((start + length) << 2));
+    }
+
+    /** Adam on the sum of two gradients gives the bits of adding them first, then Adam (both paths). */
+    @Test
+    void adamOnTwoGradientsEqualsAddingThemFirst() {
+        GateMath vector = GateMathProvider.vectorOrNull();
+        assertNotNull(vector);
+        int length = 77;
+        int start = 5;
+        int mAt = 2;
+        int vAt = mAt + length;
+        Random random = new Random(8);
+        ByteBuffer params = buffer(start + length);
+        ByteBuffer grads = buffer(start + length);
+        ByteBuffer more = buffer(start + length);
+        ByteBuffer state = buffer(vAt + length);
+        for (int i = 0; i < start + length; i++) {
+            params.putFloat(i << 2, (float) random.nextGaussian());
+            grads.putFloat(i << 2, (float) (random.nextGaussian() * 0.1));
+            more.putFloat(i << 2, (float) (random.nextGaussian() * 0.1));
+        }
+        for (int i = 0; i < 2 * length; i++) {
+            state.putFloat((mAt + i) << 2, (float) (random.nextDouble() * 1e-3));
+        }
+        for (GateMath math : List.of(new ScalarGateMath(), vector)) {
+            ByteBuffer summed = copy(grads);
+            math.add(summed, more, start, length);
+            ByteBuffer p1 = copy(params);
+            ByteBuffer s1 = copy(state);
+            math.adam(p1, summed, null, s1, start, length, mAt, vAt, 0.9f, 0.999f, 1e-2f, 1e-8f);
+            ByteBuffer p2 = copy(params);
+            ByteBuffer s2 = copy(state);
+            math.adam(p2, grads, more, s2, start, length, mAt, vAt, 0.9f, 0.999f, 1e-2f, 1e-8f);
+            for (int i = 0; i < start + length; i++) {
+                assertEquals(Float.floatToIntBits(p1.getFloat(i << 2)), Float.floatToIntBits(p2.getFloat(i << 2)),
+                        math.name() + " bits of param " + i);
+            }
+            for (int i = 0; i < vAt + length; i++) {
+                assertEquals(Float.floatToIntBits(s1.getFloat(i << 2)), Float.floatToIntBits(s2.getFloat(i << 2)),
+                        math.name() + " bits of state " + i);
+            }
+            assertNotEquals(params.getFloat(start << 2), p2.getFloat(start << 2), "the update moved the parameter");
+        }
     }
 
     /**
