@@ -1,9 +1,9 @@
 package dev.sparklstm.model;
 
+import dev.sparklstm.nn.FastForward;
 import java.io.Serializable;
+import java.util.Arrays;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.evaluation.regression.RegressionEvaluation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -11,74 +11,106 @@ import org.nd4j.linalg.dataset.DataSet;
  * Loss and metrics of a network over some minibatches, mergeable across partitions. The loss is
  * the mean over labelled steps (per-step tasks) or sequences (per-sequence tasks) of cross-entropy
  * (classification) or squared error averaged over targets (regression, DL4J's MSE), computed from
- * one forward pass that also feeds the metrics.
+ * one forward pass that also feeds the metrics: accuracy (the largest output's index against the
+ * label's, as DL4J's {@code Evaluation} counts it), and RMSE and MAE per target averaged over the
+ * targets (DL4J's {@code RegressionEvaluation} averages). The forward is the project's fast one
+ * ({@link #add(FastForward, DataSet)}) or DL4J's {@code output} ({@link #add(MultiLayerNetwork,
+ * DataSet)}); the metrics are summed here from the outputs, with no ND4J work per step.
  */
 public final class EvaluationResult implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private static final double MIN_PROBABILITY = 1e-10;
 
     private final boolean classification;
     private double lossSum;
     private long lossCount;
-    private final Evaluation evaluation;
-    private final RegressionEvaluation regression;
+    /** Classification: labelled steps or sequences whose largest output is the label's class. */
+    private long correct;
+    /** Regression: squared and absolute errors summed per target over {@link #lossCount} labelled rows. */
+    private double[] squaredErrors = new double[0];
+    private double[] absoluteErrors = new double[0];
+    /** The fast forward's output, reused from batch to batch. */
+    private transient float[] outputs = new float[0];
 
     public EvaluationResult(boolean classification) {
         this.classification = classification;
-        this.evaluation = classification ? new Evaluation() : null;
-        this.regression = classification ? null : new RegressionEvaluation();
     }
 
-    /** Adds one minibatch, scored with {@code network} in inference mode. */
+    /** Adds one minibatch, scored with {@code network.output} in inference mode. */
     public EvaluationResult add(MultiLayerNetwork network, DataSet batch) {
+        INDArray output = network.output(batch.getFeatures(), false, batch.getFeaturesMaskArray(),
+                batch.getLabelsMaskArray());
+        return add(batch, output.dup('c').data().asFloat());
+    }
+
+    /** Adds one minibatch, scored with {@code forward} (the same outputs as {@code network.output} at every labelled step). */
+    public EvaluationResult add(FastForward forward, DataSet batch) {
+        INDArray features = batch.getFeatures();
+        int length = forward.outputLength((int) features.size(0), (int) features.size(2));
+        if (outputs == null || outputs.length < length) {
+            outputs = new float[length];
+        }
+        forward.output(features, batch.getFeaturesMaskArray(), outputs);
+        return add(batch, outputs);
+    }
+
+    /** Adds a minibatch given its outputs in C order: [batch, outputs, steps], or [batch, outputs] per sequence. */
+    private EvaluationResult add(DataSet batch, float[] p) {
         INDArray labels = batch.getLabels();
         INDArray labelMask = batch.getLabelsMaskArray();
-        INDArray output = network.output(batch.getFeatures(), false, batch.getFeaturesMaskArray(), labelMask);
-        if (classification) {
-            evaluation.eval(labels, output, labelMask);
-        } else {
-            regression.eval(labels, output, labelMask);
-        }
-        accumulateLoss(labels, output, labelMask);
-        return this;
-    }
-
-    private void accumulateLoss(INDArray labels, INDArray output, INDArray labelMask) {
         float[] y = labels.dup('c').data().asFloat();
-        float[] p = output.dup('c').data().asFloat();
-        long batch = labels.size(0);
-        long outputs = labels.size(1);
-        long steps = labels.rank() == 3 ? labels.size(2) : 1;
+        int examples = (int) labels.size(0);
+        int width = (int) labels.size(1);
+        int steps = labels.rank() == 3 ? (int) labels.size(2) : 1;
         float[] mask = labelMask == null ? null : labelMask.dup('c').data().asFloat();
-        for (int i = 0; i < batch; i++) {
+        if (!classification && squaredErrors.length < width) {
+            squaredErrors = new double[width];
+            absoluteErrors = new double[width];
+        }
+        for (int i = 0; i < examples; i++) {
             for (int t = 0; t < steps; t++) {
-                if (mask != null && mask[(int) (i * steps + t)] == 0.0f) {
+                if (mask != null && mask[i * steps + t] == 0.0f) {
                     continue;
                 }
+                int first = i * width * steps + t;
                 double loss = 0;
-                for (int k = 0; k < outputs; k++) {
-                    int index = (int) ((i * outputs + k) * steps + t);
+                int predicted = 0;
+                int actual = 0;
+                for (int k = 0; k < width; k++) {
+                    int index = first + k * steps;
                     if (classification) {
                         loss -= y[index] * Math.log(Math.max(p[index], MIN_PROBABILITY));
+                        predicted = p[index] > p[first + predicted * steps] ? k : predicted;
+                        actual = y[index] > y[first + actual * steps] ? k : actual;
                     } else {
                         double error = y[index] - p[index];
-                        loss += error * error / outputs;
+                        loss += error * error / width;
+                        squaredErrors[k] += error * error;
+                        absoluteErrors[k] += Math.abs(error);
                     }
+                }
+                if (classification && predicted == actual) {
+                    correct++;
                 }
                 lossSum += loss;
                 lossCount++;
             }
         }
+        return this;
     }
 
     /** Folds another partial result into this one and returns this. */
     public EvaluationResult merge(EvaluationResult other) {
         lossSum += other.lossSum;
         lossCount += other.lossCount;
-        if (classification) {
-            evaluation.merge(other.evaluation);
-        } else {
-            regression.merge(other.regression);
+        correct += other.correct;
+        if (squaredErrors.length < other.squaredErrors.length) {
+            squaredErrors = Arrays.copyOf(squaredErrors, other.squaredErrors.length);
+            absoluteErrors = Arrays.copyOf(absoluteErrors, other.absoluteErrors.length);
+        }
+        for (int k = 0; k < other.squaredErrors.length; k++) {
+            squaredErrors[k] += other.squaredErrors[k];
+            absoluteErrors[k] += other.absoluteErrors[k];
         }
         return this;
     }
@@ -93,18 +125,32 @@ public final class EvaluationResult implements Serializable {
         return lossCount;
     }
 
-    /** Accuracy (classification only). */
+    /** Accuracy (classification only); NaN when nothing was evaluated. */
     public double accuracy() {
-        return evaluation.accuracy();
+        return lossCount == 0 ? Double.NaN : (double) correct / lossCount;
     }
 
-    /** RMSE averaged over targets (regression only). */
+    /** RMSE per target averaged over targets (regression only); NaN when nothing was evaluated. */
     public double rmse() {
-        return regression.averagerootMeanSquaredError();
+        if (lossCount == 0) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (double squared : squaredErrors) {
+            sum += Math.sqrt(squared / lossCount);
+        }
+        return sum / squaredErrors.length;
     }
 
-    /** MAE averaged over targets (regression only). */
+    /** MAE per target averaged over targets (regression only); NaN when nothing was evaluated. */
     public double mae() {
-        return regression.averageMeanAbsoluteError();
+        if (lossCount == 0) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (double absolute : absoluteErrors) {
+            sum += absolute / lossCount;
+        }
+        return sum / absoluteErrors.length;
     }
 }
