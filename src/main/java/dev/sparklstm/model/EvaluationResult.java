@@ -64,8 +64,8 @@ public final class EvaluationResult implements Serializable {
         int steps = labels.rank() == 3 ? (int) labels.size(2) : 1;
         float[] mask = labelMask == null ? null : labelMask.dup('c').data().asFloat();
         if (!classification && squaredErrors.length < width) {
-            squaredErrors = new double[width];
-            absoluteErrors = new double[width];
+            squaredErrors = Arrays.copyOf(squaredErrors, width);
+            absoluteErrors = Arrays.copyOf(absoluteErrors, width);
         }
         for (int i = 0; i < examples; i++) {
             for (int t = 0; t < steps; t++) {
