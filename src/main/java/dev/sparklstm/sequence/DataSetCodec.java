@@ -12,8 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * their shapes and values in 'c' order, copied in bulk. ND4J's own Java serialization of a
  * {@code DataSet} writes and reads every value through {@code DataOutputStream.writeFloat} /
  * {@code readFloat}, which made (de)serializing minibatches a visible part of each training epoch
- * that shuffles them (see {@code train.AveragingRounds}); a byte array is copied whole by every
- * Spark serializer. FLOAT and DOUBLE arrays keep their type and values exactly.
+ * that shuffles them (see {@code train.AveragingRounds}) and reads them from the cache
+ * ({@link CompactDataSet}); a byte array is copied whole by every Spark serializer. FLOAT and DOUBLE arrays keep their type and values exactly.
  */
 public final class DataSetCodec {
     private static final byte ABSENT = 0;

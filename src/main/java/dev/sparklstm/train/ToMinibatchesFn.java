@@ -1,6 +1,7 @@
 package dev.sparklstm.train;
 
 import dev.sparklstm.model.NativeMemory;
+import dev.sparklstm.sequence.CompactDataSet;
 import dev.sparklstm.sequence.FeatureEncoder;
 import dev.sparklstm.sequence.MinibatchBuilder;
 import dev.sparklstm.sequence.SequenceRecord;
@@ -53,7 +54,8 @@ final class ToMinibatchesFn implements FlatMapFunction<Iterator<SequenceRecord>,
                     throw new java.util.NoSuchElementException();
                 }
                 // The first ND4J allocation of a training task: a JVM over its off-heap limit fails here.
-                return NativeMemory.guard(() -> builder.build(ready.remove(0)));
+                // Compact: the job caches minibatches serialized, and reads them back every epoch.
+                return NativeMemory.guard(() -> new CompactDataSet(builder.build(ready.remove(0))));
             }
 
             private void fill() {
