@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code DataSet} writes and reads every value through {@code DataOutputStream.writeFloat} /
  * {@code readFloat}, which made (de)serializing minibatches a visible part of each training epoch
  * that shuffles them (see {@code train.AveragingRounds}) and reads them from the cache
- * ({@link CompactDataSet}); a byte array is copied whole by every Spark serializer. FLOAT and DOUBLE arrays keep their type and values exactly.
+ * ({@link CompactDataSet}); a byte array is copied whole by every Spark serializer. FLOAT and
+ * DOUBLE arrays keep their type and values exactly.
  */
 public final class DataSetCodec {
     private static final byte ABSENT = 0;
